@@ -1,0 +1,82 @@
+"""Worker building blocks without a database: config, storage keys, audio decode/encode."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from voxgraph_worker import audio_io, config
+from voxgraph_worker.engines.base import AudioData
+from voxgraph_worker.storage import LocalStorage
+
+BASE = {"DATABASE_URL": "postgres://x/y", "DATA_DIR": "/tmp/d"}
+
+
+def test_config_defaults_and_overrides():
+    c = config.load(BASE)
+    assert (c.concurrency, c.queues, c.poll_seconds, c.heartbeat_seconds) == (1, ("denoise", "align", "synthesize"), 2.0, 5.0)
+    assert (c.shutdown_grace_seconds, c.progress_interval_seconds, c.log_level) == (20.0, 0.5, "info")
+    assert c.worker_id and c.test_engines is None
+    c = config.load({**BASE, "WORKER_CONCURRENCY": "3", "WORKER_QUEUES": "align", "WORKER_ID": "w1", "LOG_LEVEL": "WARN"})
+    assert (c.concurrency, c.queues, c.worker_id, c.log_level) == (3, ("align",), "w1", "warning")
+
+
+@pytest.mark.parametrize("env", [
+    {"DATA_DIR": "/tmp"},
+    {"DATABASE_URL": "postgres://x/y"},
+    {**BASE, "WORKER_CONCURRENCY": "0"},
+    {**BASE, "WORKER_POLL_SECONDS": "soon"},
+    {**BASE, "WORKER_QUEUES": "denoise,Bad-Name"},
+    {**BASE, "LOG_LEVEL": "chatty"},
+])
+def test_bad_config_is_refused(env):
+    with pytest.raises(config.ConfigError):
+        config.load(env)
+
+
+def test_storage_put_is_atomic_and_keys_cannot_escape(tmp_path):
+    s = LocalStorage(tmp_path)
+    s.put("t1/a.wav", b"abc")
+    assert s.open("t1/a.wav").read() == b"abc" and not list((tmp_path / "objects" / "t1").glob(".tmp-*"))
+    s.delete("t1/a.wav")
+    s.delete("t1/a.wav")  # idempotent
+    for bad in ("../x", "/etc/passwd", "a//b", "a/./b", ""):
+        with pytest.raises(ValueError):
+            s.path(bad)
+
+
+def test_encode_wav_clips_and_describes(tmp_path):
+    enc = audio_io.encode_wav(AudioData(np.array([0.0, 2.0, -2.0, 0.5], dtype=np.float32), 8000))
+    (tmp_path / "x.wav").write_bytes(enc.data)
+    data, sr = sf.read(tmp_path / "x.wav", dtype="int16")
+    assert sr == 8000 and data[1] == 32767 and data[2] <= -32767 and enc.channels == 1
+    assert enc.duration == 4 / 8000 and len(enc.sha256) == 64
+    with pytest.raises(ValueError):
+        audio_io.encode_wav(AudioData(np.zeros(0, dtype=np.float32), 8000))
+
+
+@pytest.mark.skipif(not shutil.which("ffmpeg"), reason="ffmpeg not installed")
+def test_inputs_libsndfile_cannot_read_are_decoded_with_ffmpeg(tmp_path):
+    sr = 22050
+    t = np.arange(sr) / sr
+    stereo = np.stack([0.5 * np.sin(2 * np.pi * 300 * t), 0.5 * np.sin(2 * np.pi * 500 * t)], axis=1)
+    sf.write(tmp_path / "src.wav", stereo.astype(np.float32), sr)
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(tmp_path / "src.wav"), "-c:a", "aac", "-b:a", "96k",
+                    str(tmp_path / "in.m4a")], check=True)
+    with pytest.raises(Exception):
+        sf.read(tmp_path / "in.m4a")  # the premise: libsndfile cannot
+    audio = audio_io.decode(tmp_path / "in.m4a")
+    assert audio.sample_rate == sr and audio.channels == 2
+    assert abs(audio.duration - 1.0) < 0.1 and np.abs(audio.samples).max() > 0.3
+
+
+def test_missing_and_garbage_inputs(tmp_path):
+    with pytest.raises(audio_io.InputMissing):
+        audio_io.decode(tmp_path / "nope.wav")
+    (tmp_path / "junk.mp3").write_bytes(b"\x00garbage" * 100)
+    with pytest.raises(audio_io.DecodeFailed):
+        audio_io.decode(tmp_path / "junk.mp3")

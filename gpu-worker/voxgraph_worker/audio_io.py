@@ -1,0 +1,102 @@
+"""Decoding inputs to AudioData and encoding results as 16-bit PCM WAV.
+
+soundfile (libsndfile) covers wav/flac/ogg; anything it cannot read (m4a/aac, some mp3/opus)
+goes through ffmpeg, decoded to float32 PCM on stdout.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from .engines.base import AudioData
+
+
+class InputMissing(Exception):
+    code = "INPUT_MISSING"
+
+
+class DecodeFailed(Exception):
+    code = "DECODE_FAILED"
+
+
+def decode(path: Path, timeout: float = 600) -> AudioData:
+    path = Path(path)
+    if not path.is_file():
+        raise InputMissing(f"input object not found: {path.name}")
+    try:
+        samples, rate = sf.read(str(path), dtype="float32", always_2d=False)
+    except Exception:  # libsndfile cannot decode this container/codec: try ffmpeg
+        return _ffmpeg_decode(path, timeout)
+    return _checked(AudioData(samples=np.ascontiguousarray(samples, dtype=np.float32), sample_rate=int(rate)))
+
+
+def _checked(audio: AudioData) -> AudioData:
+    if audio.samples.size == 0 or audio.samples.shape[0] == 0:
+        raise DecodeFailed("input has no audio samples")
+    return audio
+
+
+def _ffmpeg_decode(path: Path, timeout: float) -> AudioData:
+    try:
+        probe = subprocess.run(
+            ["ffprobe", "-v", "error", "-select_streams", "a:0", "-show_entries", "stream=channels,sample_rate",
+             "-of", "json", str(path)], capture_output=True, timeout=60, check=True)
+        streams = json.loads(probe.stdout).get("streams") or []
+        if not streams:
+            raise DecodeFailed("input has no audio stream")
+        channels = int(streams[0]["channels"])
+        rate = int(streams[0]["sample_rate"])
+    except DecodeFailed:
+        raise
+    except FileNotFoundError as e:
+        raise RuntimeError("ffprobe is not installed") from e  # retryable: a broken host, not bad input
+    except (subprocess.CalledProcessError, ValueError, KeyError) as e:
+        raise DecodeFailed(f"cannot probe input: {_stderr(e)}") from e
+    try:
+        out = subprocess.run(
+            ["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-map", "0:a:0", "-f", "f32le",
+             "-acodec", "pcm_f32le", "-ac", str(channels), "-ar", str(rate), "-"],
+            capture_output=True, timeout=timeout, check=True)
+    except FileNotFoundError as e:
+        raise RuntimeError("ffmpeg is not installed") from e
+    except subprocess.CalledProcessError as e:
+        raise DecodeFailed(f"cannot decode input: {_stderr(e)}") from e
+    samples = np.frombuffer(out.stdout, dtype="<f4").astype(np.float32)
+    if channels > 1:
+        samples = samples[: len(samples) - len(samples) % channels].reshape(-1, channels)
+    return _checked(AudioData(samples=samples, sample_rate=rate))
+
+
+def _stderr(e: Exception) -> str:
+    err = getattr(e, "stderr", None)
+    return (err.decode(errors="replace").strip()[-300:] if isinstance(err, bytes) else str(e)) or str(e)
+
+
+@dataclass
+class EncodedWav:
+    data: bytes
+    sha256: str
+    duration: float
+    sample_rate: int
+    channels: int
+
+
+def encode_wav(audio: AudioData) -> EncodedWav:
+    samples = np.asarray(audio.samples, dtype=np.float32)
+    if samples.ndim not in (1, 2) or samples.shape[0] == 0:
+        raise ValueError(f"engine returned no audio (shape {samples.shape})")
+    samples = np.nan_to_num(np.clip(samples, -1.0, 1.0))  # PCM_16 wraps around without clipping
+    buf = io.BytesIO()
+    sf.write(buf, samples, int(audio.sample_rate), format="WAV", subtype="PCM_16")
+    data = buf.getvalue()
+    return EncodedWav(data=data, sha256=hashlib.sha256(data).hexdigest(),
+                      duration=samples.shape[0] / float(audio.sample_rate), sample_rate=int(audio.sample_rate),
+                      channels=1 if samples.ndim == 1 else int(samples.shape[1]))

@@ -1,0 +1,269 @@
+"""The worker process: N slots claiming and running jobs, wake-ups, the worker row, signals.
+
+Threads: one per slot (its own connection; claims only while free, round-robin over queues),
+plus the main thread, which owns the listener connection (pg-boss's enqueue channel and our
+job-event channel), the worker-row heartbeat and shutdown.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import socket
+import threading
+import time
+from typing import Optional
+
+import psycopg
+
+from . import jobstate, log
+from .config import Config
+from .db import Db
+from .pgboss import PgBoss, SchemaVersionMismatch, error_output
+from .registry import Registry, describe, device
+from .runner import ClaimedJob, Runner, claim
+from .storage import Storage
+
+JOB_EVENTS_CHANNEL = "voxgraph_job_events"
+EXIT_OK, EXIT_VERSION = 0, 3
+
+
+class Worker:
+    def __init__(self, cfg: Config, registry: Registry, boss: PgBoss, storage: Storage):
+        self.cfg, self.registry, self.boss, self.storage = cfg, registry, boss, storage
+        self.runner = Runner(boss, storage, cfg.progress_interval_seconds)
+        self.stopping = threading.Event()
+        self._wake = threading.Condition()
+        self._wake_gen = 0
+        self._rr = 0
+        self._rr_lock = threading.Lock()
+        self._held: dict[str, ClaimedJob] = {}
+        self._held_lock = threading.Lock()
+        self._busy = 0
+        self._signals = 0
+        self._main = Db(cfg.database_url, "voxgraph-worker-main")
+        self._channel: Optional[str] = None
+        self._listening = False
+
+    # --- wake-ups ------------------------------------------------------------------------------
+    def wake(self) -> None:
+        with self._wake:
+            self._wake_gen += 1
+            self._wake.notify_all()
+
+    def _on_notify(self, n) -> None:
+        if n.channel == JOB_EVENTS_CHANNEL:
+            try:
+                ev = json.loads(n.payload)
+            except ValueError:
+                return
+            if ev.get("status") == "cancelled":
+                with self._held_lock:
+                    job = self._held.get(str(ev.get("id")))
+                if job is not None:
+                    log.info("job cancelled by the API; stopping the engine", job=job.id)
+                    job.control.cancel("cancelled")
+        else:
+            self.wake()  # pg-boss's payload is the queue name; any send is worth a claim round
+
+    # --- slots ---------------------------------------------------------------------------------
+    def _next_queues(self) -> list[str]:
+        qs = self.cfg.queues
+        with self._rr_lock:
+            start, self._rr = self._rr, (self._rr + 1) % len(qs)
+        return [qs[(start + i) % len(qs)] for i in range(len(qs))]
+
+    def _slot(self, index: int) -> None:
+        db = Db(self.cfg.database_url, f"voxgraph-worker-slot{index}")
+        backoff = 0.5
+        while not self.stopping.is_set():
+            gen = self._wake_gen
+            try:
+                job, claimed_any = None, False
+                for q in self._next_queues():
+                    if self.stopping.is_set():
+                        break
+                    claimed_any, job = claim(db, self.boss, self.registry, q)
+                    if claimed_any:
+                        break
+                backoff = 0.5
+            except psycopg.OperationalError as e:
+                log.warning("slot database error; reconnecting", slot=index, error=str(e), retry_in=backoff)
+                db.reset()
+                self.stopping.wait(backoff)
+                backoff = min(backoff * 2, 30)
+                continue
+            except Exception as e:
+                log.error("claim failed", exc=e, slot=index)
+                db.reset()
+                self.stopping.wait(1.0)
+                continue
+            if job is not None:
+                self._run(db, job)
+                continue
+            if claimed_any:
+                continue  # something was there (a not-runnable job): look again at once
+            with self._wake:
+                if self._wake_gen == gen and not self.stopping.is_set():
+                    self._wake.wait(self.cfg.poll_seconds)
+        db.close()
+
+    def _run(self, db: Db, job: ClaimedJob) -> None:
+        with self._held_lock:
+            self._held[job.id] = job
+            self._busy += 1
+        try:
+            self.runner.run(db, job)
+        except Exception as e:
+            log.error("job runner crashed", exc=e, job=job.id)
+        finally:
+            with self._held_lock:
+                self._held.pop(job.id, None)
+                self._busy -= 1
+
+    # --- main connection: listener + worker row -------------------------------------------------
+    def _ensure_listening(self) -> None:
+        if self._listening and not (self._main._conn is None or self._main._conn.broken):
+            return
+        self._listening = False
+        conn = self._main.conn()
+        conn.add_notify_handler(self._on_notify)  # notifications that arrive during a query
+        conn.execute(f'LISTEN "{self._channel}"')
+        conn.execute(f"LISTEN {JOB_EVENTS_CHANNEL}")
+        self._listening = True
+        self.wake()  # we may have missed sends while disconnected
+
+    def _heartbeat_row(self) -> None:
+        jobstate.upsert_worker(self._main.conn(), worker_id=self.cfg.worker_id, hostname=socket.gethostname(),
+                               pid=os.getpid(), device=self._device, concurrency=self.cfg.concurrency,
+                               engines=describe(self.registry))
+
+    def _drain(self, timeout: float) -> None:
+        conn = self._main.conn()
+        r, _, _ = select.select([conn.fileno()], [], [], timeout)
+        if r:
+            conn.pgconn.consume_input()  # raises if the connection is gone
+            while True:
+                n = conn.pgconn.notifies()
+                if n is None:
+                    break
+                self._on_notify(psycopg.Notify(n.relname.decode(), n.extra.decode(), n.be_pid))
+
+    # --- signals -------------------------------------------------------------------------------
+    def _on_signal(self, signum, _frame) -> None:
+        self._signals += 1
+        if self._signals > 1:
+            log.warning("second signal: exiting now", signal=signum)
+            os._exit(1)
+        log.info("shutdown requested", signal=signum, grace_seconds=self.cfg.shutdown_grace_seconds)
+        self.stopping.set()
+
+    # --- lifecycle -----------------------------------------------------------------------------
+    def startup(self) -> None:
+        """Version check, queues, channel. Waits (with backoff) for the database and the queues."""
+        backoff = 0.5
+        while not self.stopping.is_set():
+            try:
+                conn = self._main.conn()
+                self.boss.check_version(conn)
+                self.boss.load_queues(conn, self.cfg.queues)
+                self._channel = self.boss.notify_channel(conn)
+                return
+            except SchemaVersionMismatch:
+                raise
+            except (psycopg.OperationalError, LookupError) as e:
+                log.warning("waiting for the database / pg-boss queues", error=str(e), retry_in=backoff)
+                self._main.reset()
+            except psycopg.errors.UndefinedTable as e:
+                log.warning("pg-boss schema not installed yet", error=str(e), retry_in=backoff)
+            self.stopping.wait(backoff)
+            backoff = min(backoff * 2, 15)
+
+    def run(self) -> int:
+        signal.signal(signal.SIGTERM, self._on_signal)
+        signal.signal(signal.SIGINT, self._on_signal)
+        try:
+            self.startup()
+        except SchemaVersionMismatch as e:
+            log.error(str(e))
+            return EXIT_VERSION
+        if self.stopping.is_set():
+            return EXIT_OK
+        self._device = device()
+        slots = [threading.Thread(target=self._slot, args=(i,), name=f"slot-{i}", daemon=True)
+                 for i in range(self.cfg.concurrency)]
+        next_row = 0.0
+        ready = False
+        backoff = 0.5
+        while not self.stopping.is_set():
+            try:
+                self._ensure_listening()
+                if time.monotonic() >= next_row:
+                    self._heartbeat_row()
+                    next_row = time.monotonic() + self.cfg.heartbeat_seconds
+                if not ready:
+                    for t in slots:
+                        t.start()
+                    ready = True
+                    log.info("worker ready", queues=list(self.cfg.queues), concurrency=self.cfg.concurrency,
+                             device=self._device, engines=describe(self.registry), pid=os.getpid())
+                self._drain(min(0.5, max(0.0, next_row - time.monotonic())))
+                backoff = 0.5
+            except (psycopg.OperationalError, OSError) as e:
+                log.warning("main connection lost; reconnecting", error=str(e), retry_in=backoff)
+                self._main.reset()
+                self._listening = False
+                self.stopping.wait(backoff)
+                backoff = min(backoff * 2, 30)
+        self._shutdown(slots)
+        return EXIT_OK
+
+    def _shutdown(self, slots: list[threading.Thread]) -> None:
+        self.wake()  # idle slots see `stopping` and exit
+        deadline = time.monotonic() + self.cfg.shutdown_grace_seconds
+        while self._busy and time.monotonic() < deadline:
+            self._service(0.2)  # keep honouring cancellations during the grace period
+        with self._held_lock:
+            left = list(self._held.values())
+        for job in left:
+            log.info("grace period over; handing the job back", job=job.id)
+            job.control.cancel("shutdown")  # the runner fails it with WORKER_SHUTDOWN (retryable)
+        settle_deadline = time.monotonic() + 10
+        while self._busy and time.monotonic() < settle_deadline:
+            time.sleep(0.1)
+        with self._held_lock:
+            stuck = list(self._held.values())
+        for job in stuck:
+            self._hand_back(job)  # the engine ignores cancellation; fenced, so a late settle is harmless
+        try:
+            jobstate.delete_worker(self._main.conn(), self.cfg.worker_id)
+        except psycopg.Error as e:
+            log.warning("could not delete the worker row", error=str(e))
+        self._main.close()
+        log.info("worker stopped")
+
+    def _service(self, timeout: float) -> None:
+        try:
+            self._ensure_listening()
+            self._drain(timeout)
+        except (psycopg.OperationalError, OSError):
+            self._main.reset()
+            self._listening = False
+            time.sleep(timeout)
+
+    def _hand_back(self, job: ClaimedJob) -> None:
+        try:
+            conn = self._main.conn()
+            with conn.transaction():
+                hit = self.boss.fail(conn, job.queue, job.id, job.retry_count,
+                                     error_output(name="WorkerError", code="WORKER_SHUTDOWN",
+                                                  message="worker shutting down"))
+                if hit:
+                    state = self.boss.state(conn, job.queue, job.id)
+                    jobstate.record(conn, job.id, "failed" if state == "failed" else "retrying",
+                                    error_code="WORKER_SHUTDOWN", error_message="worker shutting down")
+            log.info("job handed back", job=job.id, hit=hit)
+        except psycopg.Error as e:
+            log.warning("could not hand the job back", job=job.id, error=str(e))

@@ -1,0 +1,91 @@
+// Wires the parts together: database (given or embedded), migrations, pg-boss, the event bus,
+// storage, the HTTP/WebSocket server, the stalled-job reconciler and the worker processes.
+// main.ts runs it for `npm start`; the tests run it in-process.
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { ApiKeys, developmentKey } from './auth/api-keys.ts';
+import type { Config } from './config.ts';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.ts';
+import { migrate } from './db/migrate.ts';
+import { createPool } from './db/pool.ts';
+import { JobEventBus } from './events/job-events.ts';
+import type { Deps } from './graphql/context.ts';
+import { createHttpServer } from './http/server.ts';
+import { reconcileStalledJobs } from './jobs/store.ts';
+import { log as rootLog, type Logger } from './log.ts';
+import { startBoss } from './queue/boss.ts';
+import { LocalDiskStorage } from './storage/local-disk.ts';
+import { signingSecret, UrlSigner } from './storage/signed-url.ts';
+import { WorkerSupervisor } from './workers/supervisor.ts';
+
+export type App = {
+  url: string;
+  databaseUrl: string;
+  devKey: string | undefined;
+  deps: Deps;
+  workers: WorkerSupervisor;
+  stop: () => Promise<void>;
+};
+
+export async function startApp(config: Config, opts: { log?: Logger; baseEnv?: Record<string, string | undefined> } = {}): Promise<App> {
+  const log = opts.log ?? rootLog;
+  mkdirSync(config.dataDir, { recursive: true });
+
+  let embedded: EmbeddedDatabase | undefined;
+  const databaseUrl = config.databaseUrl ?? (embedded = await startEmbeddedPostgres(config.dataDir, config.embeddedPgPort, log)).url;
+  await migrate(databaseUrl, log);
+
+  const pool = createPool(databaseUrl, log);
+  const boss = await startBoss(databaseUrl, config.queue, log);
+  const events = new JobEventBus(databaseUrl, log);
+  await events.start();
+  const storage = new LocalDiskStorage(config.dataDir);
+  const signer = new UrlSigner(signingSecret(config.signingSecret, config.dataDir), config.publicUrl, config.urlTtlSeconds);
+
+  const devKey = config.apiKeys ? undefined : developmentKey(config.dataDir);
+  const keys = new ApiKeys(config.apiKeys ?? new Map([[devKey!, 'dev']]));
+
+  const deps: Deps = { config, pool, boss, storage, signer, events, log };
+  const http = createHttpServer(deps, keys, devKey);
+  await new Promise<void>((resolve, reject) => {
+    http.server.once('error', reject);
+    http.server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (http.server.address() as AddressInfo).port;
+
+  const reconciler = setInterval(() => {
+    reconcileStalledJobs(pool)
+      .then((n) => n && log.warn({ jobs: n }, 'jobs whose worker stopped responding were put back for retry'))
+      .catch((err) => log.error({ err }, 'reconciling stalled jobs failed'));
+  }, config.queue.superviseIntervalSeconds * 1000);
+
+  const workers = new WorkerSupervisor({
+    python: config.workerPython,
+    count: config.workers,
+    log,
+    env: {
+      ...opts.baseEnv,
+      DATABASE_URL: databaseUrl,
+      DATA_DIR: config.dataDir,
+      WORKER_CONCURRENCY: String(config.workerConcurrency),
+      LOG_LEVEL: config.logLevel === 'silent' ? 'error' : config.logLevel,
+    },
+  });
+  workers.start();
+
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      clearInterval(reconciler);
+      await workers.stop();
+      await http.close();
+      http.server.closeAllConnections();
+      await new Promise<void>((r) => http.server.close(() => r()));
+      await boss.stop({ graceful: false, close: true }).catch((err: unknown) => log.warn({ err }, 'pg-boss stop failed'));
+      await events.stop();
+      await pool.end();
+      await embedded?.stop();
+    })());
+
+  return { url: `http://127.0.0.1:${port}`, databaseUrl, devKey, deps, workers, stop };
+}

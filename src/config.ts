@@ -1,0 +1,121 @@
+// Configuration: read from the environment once, at the edge, validated, then passed down as a
+// plain object. Nothing else in src/ reads process.env.
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: int(4000),
+  PUBLIC_URL: z.url().optional(),
+  DATABASE_URL: z.string().min(1).optional(),
+  DATA_DIR: z.string().default('./.data'),
+  EMBEDDED_PG_PORT: int(54329, 1),
+  WORKERS: int(1),
+  WORKER_CONCURRENCY: int(1, 1),
+  WORKER_PYTHON: z.string().default('/usr/bin/python3'),
+  API_KEYS: z.string().optional(),
+  SIGNING_SECRET: z.string().min(16).optional(),
+  URL_TTL_SECONDS: int(3600, 1),
+  MAX_UPLOAD_BYTES: int(200 * 1024 * 1024, 1),
+  MAX_AUDIO_SECONDS: int(3 * 3600, 1),
+  MAX_TEXT_CHARS: int(5000, 1),
+  MAX_TRANSCRIPT_CHARS: int(20000, 1),
+  JOB_RETRY_LIMIT: int(2),
+  JOB_RETRY_DELAY_SECONDS: int(2),
+  JOB_EXPIRE_SECONDS: int(3600, 1),
+  JOB_HEARTBEAT_SECONDS: int(30, 10),
+  SUPERVISE_INTERVAL_SECONDS: int(30, 1),
+  WORKER_READY_SECONDS: int(30, 1),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  publicUrl: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  embeddedPgPort: number;
+  workers: number;
+  workerConcurrency: number;
+  workerPython: string;
+  apiKeys: Map<string, string> | undefined; // key -> tenant; undefined = development key
+  signingSecret: string | undefined;
+  urlTtlSeconds: number;
+  maxUploadBytes: number;
+  maxAudioSeconds: number;
+  maxTextChars: number;
+  maxTranscriptChars: number;
+  queue: {
+    retryLimit: number;
+    retryDelaySeconds: number;
+    expireSeconds: number;
+    heartbeatSeconds: number;
+    superviseIntervalSeconds: number;
+  };
+  workerReadySeconds: number;
+  logLevel: string;
+};
+
+export class ConfigError extends Error {}
+
+export function parseApiKeys(raw: string): Map<string, string> {
+  const keys = new Map<string, string>();
+  for (const entry of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const idx = entry.lastIndexOf(':');
+    const key = idx > 0 ? entry.slice(0, idx) : '';
+    const tenant = idx > 0 ? entry.slice(idx + 1) : '';
+    if (key.length < 16 || !/^[A-Za-z0-9_.-]+$/.test(tenant)) {
+      throw new ConfigError('API_KEYS must be "key:tenant,key2:tenant2" with keys of at least 16 characters');
+    }
+    keys.set(key, tenant);
+  }
+  if (keys.size === 0) throw new ConfigError('API_KEYS is set but holds no key');
+  return keys;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const apiKeys = e.API_KEYS ? parseApiKeys(e.API_KEYS) : undefined;
+  if (!apiKeys && e.NODE_ENV === 'production') {
+    throw new ConfigError('API_KEYS is required when NODE_ENV=production');
+  }
+  const publicHost = e.HOST === '0.0.0.0' || e.HOST === '::' ? 'localhost' : e.HOST;
+  return {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    publicUrl: (e.PUBLIC_URL ?? `http://${publicHost}:${e.PORT}`).replace(/\/+$/, ''),
+    databaseUrl: e.DATABASE_URL,
+    dataDir: resolve(e.DATA_DIR),
+    embeddedPgPort: e.EMBEDDED_PG_PORT,
+    workers: e.WORKERS,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    workerPython: e.WORKER_PYTHON,
+    apiKeys,
+    signingSecret: e.SIGNING_SECRET,
+    urlTtlSeconds: e.URL_TTL_SECONDS,
+    maxUploadBytes: e.MAX_UPLOAD_BYTES,
+    maxAudioSeconds: e.MAX_AUDIO_SECONDS,
+    maxTextChars: e.MAX_TEXT_CHARS,
+    maxTranscriptChars: e.MAX_TRANSCRIPT_CHARS,
+    queue: {
+      retryLimit: e.JOB_RETRY_LIMIT,
+      retryDelaySeconds: e.JOB_RETRY_DELAY_SECONDS,
+      expireSeconds: e.JOB_EXPIRE_SECONDS,
+      heartbeatSeconds: e.JOB_HEARTBEAT_SECONDS,
+      superviseIntervalSeconds: e.SUPERVISE_INTERVAL_SECONDS,
+    },
+    workerReadySeconds: e.WORKER_READY_SECONDS,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,22 @@
+// Applies migrations/ with node-pg-migrate (SQL files, "-- Up Migration" / "-- Down Migration").
+import { fileURLToPath } from 'node:url';
+import { runner } from 'node-pg-migrate';
+import type { Logger } from '../log.ts';
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
+export const MIGRATIONS_TABLE = 'voxgraph_migrations';
+
+export async function migrate(databaseUrl: string, log: Logger): Promise<void> {
+  const applied = await runner({
+    databaseUrl,
+    dir: MIGRATIONS_DIR,
+    direction: 'up',
+    migrationsTable: MIGRATIONS_TABLE,
+    migrationsSchema: 'public',
+    checkOrder: true,
+    // Concurrent API processes starting together serialise on node-pg-migrate's advisory lock.
+    noLock: false,
+    log: (msg: string) => log.debug({ module: 'migrate' }, msg),
+  });
+  if (applied.length) log.info({ applied: applied.map((m) => m.name) }, 'migrations applied');
+}

@@ -1,0 +1,24 @@
+// Every error a client can act on carries one of these codes in `extensions.code`. The list is
+// the API's contract (documented in README "Error codes"); never rename a code.
+import { GraphQLError } from 'graphql';
+
+export const ErrorCode = {
+  UNAUTHENTICATED: 'UNAUTHENTICATED', // no or unknown API key
+  NOT_FOUND: 'NOT_FOUND', // no such id for this tenant (also: another tenant's id)
+  BAD_USER_INPUT: 'BAD_USER_INPUT', // an argument failed validation; `extensions.field` names it
+  UPLOAD_TOO_LARGE: 'UPLOAD_TOO_LARGE',
+  UPLOAD_EMPTY: 'UPLOAD_EMPTY',
+  UPLOAD_INCOMPLETE: 'UPLOAD_INCOMPLETE', // the request ended before the file did
+  UNSUPPORTED_AUDIO: 'UNSUPPORTED_AUDIO', // not audio, or a format we cannot decode
+  CORRUPT_AUDIO: 'CORRUPT_AUDIO', // audio that fails to decode (truncated, damaged)
+  AUDIO_TOO_LONG: 'AUDIO_TOO_LONG',
+  JOB_NOT_CANCELLABLE: 'JOB_NOT_CANCELLABLE', // already finished
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export function apiError(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, ...extra } });
+}
+
+export const notFound = (what: string, id: string) => apiError(ErrorCode.NOT_FOUND, `${what} ${id} not found`, { id });

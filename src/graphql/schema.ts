@@ -1,0 +1,14 @@
+// The GraphQL schema: one file per type under types/. The SDL is printed to schema/schema.graphql
+// (npm run schema:print) and a test fails when it is out of date.
+import { builder } from './builder.ts';
+import './types/scalars.ts';
+import './types/enums.ts';
+import './types/audio.ts';
+import './types/job-result.ts';
+import './types/job.ts';
+import './types/inputs.ts';
+import './types/query.ts';
+import './types/mutation.ts';
+import './types/subscription.ts';
+
+export const schema = builder.toSchema({ sortSchema: false });

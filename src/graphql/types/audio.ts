@@ -1,0 +1,21 @@
+import type { AudioRow } from '../../jobs/rows.ts';
+import { builder } from '../builder.ts';
+
+export const AudioRef = builder.objectRef<AudioRow>('Audio').implement({
+  description: 'Stored audio: an upload or a job result.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    url: t.string({
+      description: 'An absolute, signed URL (GET, Range supported) that expires after URL_TTL_SECONDS; fetch the field again for a fresh one.',
+      resolve: (a, _args, ctx) => ctx.deps.signer.sign(a.id),
+    }),
+    contentType: t.exposeString('content_type'),
+    bytes: t.int({ resolve: (a) => Number(a.bytes) }),
+    sha256: t.exposeString('sha256'),
+    durationSeconds: t.exposeFloat('duration_seconds'),
+    sampleRate: t.exposeInt('sample_rate'),
+    channels: t.exposeInt('channels'),
+    codec: t.exposeString('codec'),
+    createdAt: t.expose('created_at', { type: 'DateTime' }),
+  }),
+});

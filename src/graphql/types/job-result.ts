@@ -1,0 +1,68 @@
+import { getAudios } from '../../jobs/store.ts';
+import type { JobRow } from '../../jobs/rows.ts';
+import { builder } from '../builder.ts';
+import type { Context } from '../context.ts';
+import { AudioRef } from './audio.ts';
+
+type Word = { text: string; start: number; end: number; confidence?: number | null };
+type ResultShape =
+  | { kind: 'denoise'; audioId: string }
+  | { kind: 'align'; words: Word[]; language: string; notes?: Record<string, unknown> }
+  | { kind: 'synthesize'; audioId: string; words: Word[] };
+
+export const AlignedWordRef = builder.objectRef<Word>('AlignedWord').implement({
+  description: 'One word of a transcript with its time span in seconds from the start of the audio.',
+  fields: (t) => ({
+    text: t.exposeString('text'),
+    start: t.exposeFloat('start'),
+    end: t.exposeFloat('end'),
+    confidence: t.float({ nullable: true, description: '0..1 where the engine gives one.', resolve: (w) => w.confidence ?? null }),
+  }),
+});
+
+const audioOf = async (ctx: Context, id: string) => {
+  const [row] = await getAudios(ctx.deps.pool, [id]);
+  if (!row) throw new Error(`result audio ${id} is missing`);
+  return row;
+};
+
+const DenoiseResult = builder.objectRef<Extract<ResultShape, { kind: 'denoise' }>>('DenoiseResult').implement({
+  fields: (t) => ({ audio: t.field({ type: AudioRef, resolve: (r, _a, ctx) => audioOf(ctx, r.audioId) }) }),
+});
+
+const AlignResult = builder.objectRef<Extract<ResultShape, { kind: 'align' }>>('AlignResult').implement({
+  fields: (t) => ({
+    words: t.field({ type: [AlignedWordRef], resolve: (r) => r.words }),
+    language: t.exposeString('language'),
+    denoised: t.boolean({
+      description: 'Whether the engine denoised the audio before aligning it (it does so when the audio is noisy).',
+      resolve: (r) => Boolean(r.notes?.denoised),
+    }),
+  }),
+});
+
+const SynthesizeResult = builder.objectRef<Extract<ResultShape, { kind: 'synthesize' }>>('SynthesizeResult').implement({
+  fields: (t) => ({
+    audio: t.field({ type: AudioRef, resolve: (r, _a, ctx) => audioOf(ctx, r.audioId) }),
+    words: t.field({ type: [AlignedWordRef], description: 'Where each word of the text is spoken in the audio.', resolve: (r) => r.words ?? [] }),
+  }),
+});
+
+export const JobResultUnion = builder.unionType('JobResult', {
+  types: [DenoiseResult, AlignResult, SynthesizeResult],
+  resolveType: (r: ResultShape) => ({ denoise: 'DenoiseResult', align: 'AlignResult', synthesize: 'SynthesizeResult' })[r.kind],
+});
+
+/** The result of a SUCCEEDED job, shaped for the union; null for any other status. */
+export function resultOf(job: JobRow): ResultShape | null {
+  if (job.status !== 'succeeded' || !job.result) return null;
+  const r = job.result as Record<string, unknown>;
+  switch (job.kind) {
+    case 'denoise':
+      return { kind: 'denoise', audioId: job.result_audio_id! };
+    case 'align':
+      return { kind: 'align', words: (r.words as Word[]) ?? [], language: String(r.language ?? ''), notes: r.notes as Record<string, unknown> };
+    case 'synthesize':
+      return { kind: 'synthesize', audioId: job.result_audio_id!, words: (r.words as Word[]) ?? [] };
+  }
+}

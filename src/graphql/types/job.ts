@@ -1,0 +1,60 @@
+import { getAudios, getJobEvents } from '../../jobs/store.ts';
+import type { JobEventRow, JobRow } from '../../jobs/rows.ts';
+import { builder } from '../builder.ts';
+import { AudioRef } from './audio.ts';
+import { JobKindEnum, JobStatusEnum } from './enums.ts';
+import { JobResultUnion, resultOf } from './job-result.ts';
+
+type JobErrorShape = { code: string; message: string };
+
+export const JobErrorRef = builder.objectRef<JobErrorShape>('JobError').implement({
+  description: 'Why the last attempt failed (RETRYING, FAILED) or why the job was CANCELLED. `code` is stable; see the README.',
+  fields: (t) => ({ code: t.exposeString('code'), message: t.exposeString('message') }),
+});
+
+const errorOf = (r: { error_code: string | null; error_message: string | null }) =>
+  r.error_code ? { code: r.error_code, message: r.error_message ?? r.error_code } : null;
+
+export const JobEventRef = builder.objectRef<JobEventRow>('JobEvent').implement({
+  description: "One entry of a job's append-only event log.",
+  fields: (t) => ({
+    version: t.exposeInt('seq', { description: 'Sequence number of the event within its job, from 1.' }),
+    status: t.field({ type: JobStatusEnum, resolve: (e) => e.status }),
+    progress: t.exposeFloat('progress'),
+    attempts: t.exposeInt('attempts'),
+    error: t.field({ type: JobErrorRef, nullable: true, resolve: errorOf }),
+    at: t.expose('at', { type: 'DateTime' }),
+  }),
+});
+
+export const JobRef = builder.objectRef<JobRow>('Job').implement({
+  description: 'A speech-processing job. Watch it with the jobUpdated subscription.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    kind: t.field({ type: JobKindEnum, resolve: (j) => j.kind }),
+    status: t.field({ type: JobStatusEnum, resolve: (j) => j.status }),
+    progress: t.exposeFloat('progress', { description: '0..1 within the current attempt.' }),
+    attempts: t.exposeInt('attempts', { description: 'Attempts started so far (at most 3 by default).' }),
+    engine: t.exposeString('engine', { nullable: true, description: 'The engine asked for, then the engine that ran it.' }),
+    priority: t.exposeInt('priority'),
+    version: t.exposeInt('seq', {
+      description: 'The sequence number of the event this state reflects; pass it as jobUpdated(afterVersion:) to resume.',
+    }),
+    createdAt: t.expose('created_at', { type: 'DateTime' }),
+    startedAt: t.expose('started_at', { type: 'DateTime', nullable: true }),
+    finishedAt: t.expose('finished_at', { type: 'DateTime', nullable: true }),
+    updatedAt: t.expose('updated_at', { type: 'DateTime' }),
+    error: t.field({ type: JobErrorRef, nullable: true, resolve: errorOf }),
+    result: t.field({ type: JobResultUnion, nullable: true, resolve: resultOf }),
+    input: t.field({
+      type: AudioRef,
+      nullable: true,
+      resolve: async (j, _a, ctx) => (j.input_audio_id ? ((await getAudios(ctx.deps.pool, [j.input_audio_id]))[0] ?? null) : null),
+    }),
+    events: t.field({
+      type: [JobEventRef],
+      description: 'The event log up to this state, oldest first.',
+      resolve: async (j, _a, ctx) => (await getJobEvents(ctx.deps.pool, j.id, 0)).filter((e) => e.seq <= j.seq),
+    }),
+  }),
+});

@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { apiError, ErrorCode } from '../../errors.ts';
+import { getAudio, getJob, listJobs } from '../../jobs/store.ts';
+import type { JobRow } from '../../jobs/rows.ts';
+import { builder } from '../builder.ts';
+import { tenantOf } from '../context.ts';
+import { AudioRef } from './audio.ts';
+import { JobKindEnum, JobStatusEnum } from './enums.ts';
+import { JobRef } from './job.ts';
+
+const isUuid = (s: string) => z.uuid().safeParse(s).success;
+
+type JobPage = { nodes: JobRow[]; hasNextPage: boolean };
+
+const PageInfo = builder.objectRef<JobPage>('PageInfo').implement({
+  fields: (t) => ({
+    hasNextPage: t.exposeBoolean('hasNextPage'),
+    endCursor: t.string({ nullable: true, resolve: (p) => (p.nodes.length ? encodeCursor(p.nodes[p.nodes.length - 1]!) : null) }),
+  }),
+});
+
+const JobPageRef = builder.objectRef<JobPage>('JobPage').implement({
+  fields: (t) => ({
+    nodes: t.field({ type: [JobRef], resolve: (p) => p.nodes }),
+    pageInfo: t.field({ type: PageInfo, resolve: (p) => p }),
+  }),
+});
+
+const encodeCursor = (j: JobRow) => Buffer.from(`${j.created_at.toISOString()}|${j.id}`).toString('base64url');
+function decodeCursor(c: string): { createdAt: Date; id: string } {
+  const [at, id] = Buffer.from(c, 'base64url').toString().split('|');
+  const createdAt = new Date(at ?? '');
+  if (!id || !isUuid(id) || Number.isNaN(createdAt.getTime())) throw apiError(ErrorCode.BAD_USER_INPUT, 'after: not a cursor from this API', { field: 'after' });
+  return { createdAt, id };
+}
+
+builder.queryType({
+  fields: (t) => ({
+    job: t.field({
+      type: JobRef,
+      nullable: true,
+      description: 'A job of the caller\'s tenant; null when there is none with this id.',
+      args: { id: t.arg.id({ required: true }) },
+      resolve: (_r, { id }, ctx) => {
+        const tenant = tenantOf(ctx);
+        return isUuid(String(id)) ? getJob(ctx.deps.pool, tenant, String(id)) : null;
+      },
+    }),
+    audio: t.field({
+      type: AudioRef,
+      nullable: true,
+      args: { id: t.arg.id({ required: true }) },
+      resolve: (_r, { id }, ctx) => {
+        const tenant = tenantOf(ctx);
+        return isUuid(String(id)) ? getAudio(ctx.deps.pool, tenant, String(id)) : null;
+      },
+    }),
+    jobs: t.field({
+      type: JobPageRef,
+      description: "The caller's jobs, newest first.",
+      args: {
+        first: t.arg.int({ required: false, defaultValue: 20, description: '1..100' }),
+        after: t.arg.string({ required: false }),
+        kind: t.arg({ type: JobKindEnum, required: false }),
+        status: t.arg({ type: JobStatusEnum, required: false }),
+      },
+      resolve: async (_r, args, ctx) => {
+        const tenant = tenantOf(ctx);
+        const first = args.first ?? 20;
+        if (first < 1 || first > 100) throw apiError(ErrorCode.BAD_USER_INPUT, 'first: must be between 1 and 100', { field: 'first' });
+        const rows = await listJobs(ctx.deps.pool, tenant, {
+          kind: args.kind ?? undefined,
+          status: args.status ?? undefined,
+          before: args.after ? decodeCursor(args.after) : undefined,
+          limit: first + 1,
+        });
+        return { nodes: rows.slice(0, first), hasNextPage: rows.length > first };
+      },
+    }),
+  }),
+});

@@ -1,0 +1,61 @@
+// The one HTTP server: /graphql (Yoga: HTTP, SSE, GraphiQL; graphql-ws upgrades on the same
+// path), /files/* (signed downloads), /healthz and /readyz.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { ApiKeys } from '../auth/api-keys.ts';
+import type { Deps } from '../graphql/context.ts';
+import { serveFile, json } from './files.ts';
+import { healthz, readyz } from './health.ts';
+import { attachWebSocket } from './websocket.ts';
+import { createYogaServer } from './yoga.ts';
+
+// Plain GraphQL requests (JSON) are small; only multipart carries files.
+const MAX_JSON_BODY = 1 << 20;
+
+export function createHttpServer(deps: Deps, keys: ApiKeys, devKey: string | undefined) {
+  const yoga = createYogaServer(deps, keys, devKey);
+  const server = createServer({ requestTimeout: 0 }, (req, res) => {
+    handle(req, res).catch((err) => {
+      deps.log.error({ err, url: req.url }, 'request failed');
+      if (!res.headersSent) json(res, 500, 'INTERNAL_SERVER_ERROR', 'Unexpected error.');
+      else res.destroy();
+    });
+  });
+  const ws = attachWebSocket(server, yoga, keys, deps.log);
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === '/healthz') return healthz(res);
+    if (url.pathname === '/readyz') return readyz(res, deps);
+    if (url.pathname.startsWith('/files/')) return serveFile(req, res, url, deps);
+    if (url.pathname === '/graphql') {
+      const tooBig = bodyTooBig(req, deps.config.maxUploadBytes);
+      if (tooBig) {
+        res.writeHead(tooBig.status, { 'Content-Type': 'application/graphql-response+json; charset=utf-8', Connection: 'close' });
+        res.end(JSON.stringify({ errors: [{ message: tooBig.message, extensions: { code: tooBig.code } }] }));
+        return;
+      }
+      return yoga(req, res);
+    }
+    json(res, 404, 'NOT_FOUND', 'no such route; GraphQL is at /graphql');
+  }
+
+  return { server, close: () => ws.close() };
+}
+
+function bodyTooBig(req: IncomingMessage, maxUploadBytes: number) {
+  if (req.method !== 'POST') return null;
+  const multipart = (req.headers['content-type'] ?? '').toLowerCase().startsWith('multipart/form-data');
+  const length = req.headers['content-length'];
+  // Room for the operations/map fields and multipart framing around the one file.
+  const limit = multipart ? maxUploadBytes + (2 << 20) : MAX_JSON_BODY;
+  if (length === undefined) {
+    if (!multipart && req.headers['transfer-encoding']) return { status: 411, code: 'BAD_REQUEST', message: 'send a Content-Length with JSON requests' };
+    return null;
+  }
+  if (Number(length) > limit) {
+    return multipart
+      ? { status: 413, code: 'UPLOAD_TOO_LARGE', message: `the upload exceeds the limit of ${maxUploadBytes} bytes` }
+      : { status: 413, code: 'BAD_REQUEST', message: `a GraphQL request body may be at most ${MAX_JSON_BODY} bytes` };
+  }
+  return null;
+}

@@ -1,0 +1,79 @@
+// Yoga serves GraphQL over HTTP (queries, mutations, SSE subscriptions) and GraphiQL at /graphql.
+// Multipart uploads are parsed by graphql-upload-ts instead of Yoga's built-in parser, because
+// Yoga holds whole files in memory while graphql-upload-ts streams them.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { GraphQLError } from 'graphql';
+import { createYoga, type Plugin } from 'graphql-yoga';
+import { processRequest, UploadError, type UploadOptions } from 'graphql-upload-ts';
+import type { ApiKeys } from '../auth/api-keys.ts';
+import { apiError, ErrorCode } from '../errors.ts';
+import { schema } from '../graphql/schema.ts';
+import type { Context, Deps } from '../graphql/context.ts';
+
+type ServerContext = { req: IncomingMessage; res: ServerResponse };
+
+/** Headers any of which marks a multipart request as non-simple (CSRF prevention). */
+export const CSRF_HEADERS = ['graphql-require-preflight', 'x-graphql-yoga-csrf', 'apollo-require-preflight'];
+
+function useStreamingUploads(options: UploadOptions): Plugin<ServerContext> {
+  return {
+    onRequestParse({ request, serverContext, setRequestParser }) {
+      if (!request.headers.get('content-type')?.toLowerCase().startsWith('multipart/form-data')) return;
+      setRequestParser(async () => {
+        const { req, res } = serverContext as unknown as ServerContext;
+        try {
+          return await processRequest(req, res, options);
+        } catch (err) {
+          if (err instanceof UploadError) {
+            const code = err.code === 'FILE_TOO_LARGE' ? ErrorCode.UPLOAD_TOO_LARGE : ErrorCode.BAD_USER_INPUT;
+            throw new GraphQLError(`invalid multipart request: ${err.message}`, { extensions: { code, http: { status: err.status } } });
+          }
+          throw err;
+        }
+      });
+    },
+  };
+}
+
+export function createYogaServer(deps: Deps, keys: ApiKeys, devKey: string | undefined) {
+  const { config, log } = deps;
+  return createYoga<ServerContext, Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    multipart: false,
+    // Non-multipart bodies are limited in server.ts before they reach Yoga; multipart is limited by
+    // graphql-upload-ts per file (maxFileSize) and per field (maxFieldSize).
+    maxRequestBodySize: false,
+    landingPage: false,
+    graphiql: {
+      title: 'voxgraph',
+      subscriptionsProtocol: 'WS',
+      // Development only: GraphiQL opens with the printed development key already filled in.
+      headers: devKey ? JSON.stringify({ Authorization: `Bearer ${devKey}` }) : undefined,
+    },
+    logging: {
+      debug: (...a: unknown[]) => log.debug({ module: 'yoga' }, a.map(String).join(' ')),
+      info: (...a: unknown[]) => log.info({ module: 'yoga' }, a.map(String).join(' ')),
+      warn: (...a: unknown[]) => log.warn({ module: 'yoga' }, a.map(String).join(' ')),
+      error: (...a: unknown[]) => log.error({ module: 'yoga' }, a.map(String).join(' ')),
+    },
+    maskedErrors: {
+      maskError(error) {
+        const original = (error as GraphQLError).originalError ?? error;
+        if (original instanceof GraphQLError && original.extensions?.code) return original;
+        if (error instanceof GraphQLError && error.extensions?.code && !error.originalError) return error;
+        log.error({ err: original }, 'unexpected error in a GraphQL operation');
+        return apiError(ErrorCode.INTERNAL_SERVER_ERROR, 'Unexpected error.');
+      },
+    },
+    context: ({ request, connectionParams }: { request?: Request; connectionParams?: Record<string, unknown> }) => ({
+      deps,
+      auth: keys.authenticate(request?.headers.get('authorization') ?? connectionParams?.authorization),
+    }),
+    plugins: [
+      useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
+      useStreamingUploads({ maxFileSize: config.maxUploadBytes, maxFiles: 1, maxFieldSize: 1_000_000 }),
+    ],
+  });
+}

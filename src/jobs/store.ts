@@ -1,0 +1,125 @@
+// Every SQL statement the API runs against voxgraph's tables. Reads are always scoped to a tenant:
+// another tenant's id reads exactly like one that does not exist.
+import type { Queryable } from '../db/pool.ts';
+import type { StoredUpload } from '../uploads/ingest.ts';
+import type { JobKind, JobStatus } from './kinds.ts';
+import type { AudioRow, JobEventRow, JobRow } from './rows.ts';
+
+export async function insertAudio(db: Queryable, tenant: string, a: StoredUpload): Promise<AudioRow> {
+  const { rows } = await db.query<AudioRow>(
+    `INSERT INTO voxgraph.audio (id, tenant, storage_key, content_type, format, codec, bytes, sha256,
+       duration_seconds, sample_rate, channels, origin)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'upload') RETURNING *`,
+    [a.id, tenant, a.storageKey, a.contentType, a.format, a.codec, a.bytes, a.sha256, a.durationSeconds, a.sampleRate, a.channels],
+  );
+  return rows[0]!;
+}
+
+export async function getAudio(db: Queryable, tenant: string, id: string): Promise<AudioRow | null> {
+  const { rows } = await db.query<AudioRow>('SELECT * FROM voxgraph.audio WHERE id = $1 AND tenant = $2', [id, tenant]);
+  return rows[0] ?? null;
+}
+
+/** For signed downloads: the signature already proved who may read it. */
+export async function getAudioById(db: Queryable, id: string): Promise<AudioRow | null> {
+  const { rows } = await db.query<AudioRow>('SELECT * FROM voxgraph.audio WHERE id = $1', [id]);
+  return rows[0] ?? null;
+}
+
+export async function getAudios(db: Queryable, ids: readonly string[]): Promise<AudioRow[]> {
+  const { rows } = await db.query<AudioRow>('SELECT * FROM voxgraph.audio WHERE id = ANY($1::uuid[])', [ids]);
+  return rows;
+}
+
+export type NewJob = {
+  id: string;
+  tenant: string;
+  kind: JobKind;
+  engine: string | null;
+  priority: number;
+  params: Record<string, unknown>;
+  inputAudioId: string | null;
+};
+
+export async function insertJob(db: Queryable, j: NewJob): Promise<void> {
+  await db.query(
+    `INSERT INTO voxgraph.job (id, tenant, kind, engine, priority, params, input_audio_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [j.id, j.tenant, j.kind, j.engine, j.priority, j.params, j.inputAudioId],
+  );
+}
+
+/** Appends an event through voxgraph.record_job_event (see migrations/). Null when refused (job already final). */
+export async function recordJobEvent(
+  db: Queryable,
+  id: string,
+  status: JobStatus,
+  error?: { code: string; message: string },
+): Promise<number | null> {
+  const { rows } = await db.query<{ seq: number | null }>(
+    `SELECT voxgraph.record_job_event($1, $2::voxgraph.job_status, p_error_code => $3, p_error_message => $4) AS seq`,
+    [id, status, error?.code ?? null, error?.message ?? null],
+  );
+  return rows[0]?.seq ?? null;
+}
+
+export async function getJob(db: Queryable, tenant: string, id: string, lock = false): Promise<JobRow | null> {
+  const { rows } = await db.query<JobRow>(`SELECT * FROM voxgraph.job WHERE id = $1 AND tenant = $2${lock ? ' FOR UPDATE' : ''}`, [id, tenant]);
+  return rows[0] ?? null;
+}
+
+export async function getJobEvents(db: Queryable, id: string, afterSeq: number): Promise<JobEventRow[]> {
+  const { rows } = await db.query<JobEventRow>('SELECT * FROM voxgraph.job_event WHERE job_id = $1 AND seq > $2 ORDER BY seq', [id, afterSeq]);
+  return rows;
+}
+
+export type JobFilter = { kind?: JobKind; status?: JobStatus; before?: { createdAt: Date; id: string }; limit: number };
+
+/** Newest first, keyset-paginated on (created_at, id). */
+export async function listJobs(db: Queryable, tenant: string, f: JobFilter): Promise<JobRow[]> {
+  const { rows } = await db.query<JobRow>(
+    `SELECT * FROM voxgraph.job
+     WHERE tenant = $1
+       AND ($2::voxgraph.job_kind IS NULL OR kind = $2)
+       AND ($3::voxgraph.job_status IS NULL OR status = $3)
+       AND ($4::timestamptz IS NULL OR (created_at, id) < ($4, $5::uuid))
+     ORDER BY created_at DESC, id DESC
+     LIMIT $6`,
+    [tenant, f.kind ?? null, f.status ?? null, f.before?.createdAt ?? null, f.before?.id ?? null, f.limit],
+  );
+  return rows;
+}
+
+/**
+ * Mirrors onto our rows what pg-boss's supervisor did on its own: a job whose worker died is put
+ * back to `retry` (or `failed` when out of attempts) in pg-boss's table without any worker to
+ * tell us. Returns how many jobs changed.
+ */
+export async function reconcileStalledJobs(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `WITH stalled AS (
+       SELECT j.id, b.state, b.output->'value'->>'message' AS message
+       FROM voxgraph.job j
+       JOIN pgboss.job b ON b.name = j.kind::text AND b.id = j.id
+       WHERE j.status = 'running' AND b.state IN ('retry', 'failed')
+     )
+     SELECT count(voxgraph.record_job_event(
+         id,
+         (CASE state WHEN 'retry' THEN 'retrying' ELSE 'failed' END)::voxgraph.job_status,
+         p_error_code => CASE WHEN message = 'job timed out' THEN 'JOB_TIMEOUT' ELSE 'WORKER_LOST' END,
+         p_error_message => coalesce(message, 'the worker stopped responding')))::int AS n
+     FROM stalled`,
+  );
+  return rows[0]?.n ?? 0;
+}
+
+export type WorkerRow = { id: string; hostname: string; device: string; concurrency: number; engines: unknown; heartbeat_at: Date };
+
+export async function liveWorkers(db: Queryable, withinSeconds: number): Promise<WorkerRow[]> {
+  const { rows } = await db.query<WorkerRow>(
+    `SELECT id, hostname, device, concurrency, engines, heartbeat_at FROM voxgraph.worker
+     WHERE heartbeat_at > now() - $1 * interval '1 second' ORDER BY id`,
+    [withinSeconds],
+  );
+  return rows;
+}

@@ -1,0 +1,58 @@
+// pg-boss: the delivery mechanism between the API and the Python workers. The API only sends and
+// cancels; the workers claim and settle with pg-boss's own SQL (gpu-worker/voxgraph_worker/sql/).
+// This process runs pg-boss's supervisor, which recovers jobs whose worker died (expiry and lost
+// heartbeats) and applies retention.
+import { PgBoss } from 'pg-boss';
+import type { Config } from '../config.ts';
+import { JOB_KINDS } from '../jobs/kinds.ts';
+import type { Logger } from '../log.ts';
+
+export type QueueSettings = Config['queue'];
+
+/** The options every job queue is created (and kept) with. */
+export function queueOptions(q: QueueSettings) {
+  return {
+    policy: 'standard' as const,
+    retryLimit: q.retryLimit, // retryLimit 2 = three attempts
+    retryDelay: q.retryDelaySeconds,
+    retryBackoff: true,
+    retryDelayMax: 300,
+    expireInSeconds: q.expireSeconds,
+    heartbeatSeconds: q.heartbeatSeconds,
+    retentionSeconds: 7 * 24 * 3600,
+    deleteAfterSeconds: 7 * 24 * 3600,
+    // Wakes the Python workers' LISTEN the moment a job is sent.
+    notify: true,
+    deadLetter: 'dead_letter',
+  };
+}
+
+export async function startBoss(databaseUrl: string, q: QueueSettings, log: Logger): Promise<PgBoss> {
+  const boss = new PgBoss({
+    connectionString: databaseUrl,
+    application_name: 'voxgraph-pgboss',
+    supervise: true,
+    superviseIntervalSeconds: q.superviseIntervalSeconds,
+    schedule: false,
+    max: 4,
+  });
+  // pg-boss emits 'error' (e.g. 57P01 when the server restarts under it); unhandled it would crash us.
+  boss.on('error', (err: Error) => log.error({ err, module: 'pg-boss' }, 'pg-boss error'));
+  boss.on('warning', (w: unknown) => log.warn({ warning: w, module: 'pg-boss' }, 'pg-boss warning'));
+  await boss.start();
+  await ensureQueues(boss, q);
+  return boss;
+}
+
+export async function ensureQueues(boss: PgBoss, q: QueueSettings) {
+  if (!(await boss.getQueue('dead_letter'))) await boss.createQueue('dead_letter', { retentionSeconds: 30 * 24 * 3600 });
+  const opts = queueOptions(q);
+  for (const kind of JOB_KINDS) {
+    if (await boss.getQueue(kind)) {
+      const { policy: _policy, ...mutable } = opts;
+      await boss.updateQueue(kind, mutable);
+    } else {
+      await boss.createQueue(kind, opts);
+    }
+  }
+}

@@ -1,0 +1,54 @@
+import { createReadStream, mkdirSync } from 'node:fs';
+import { rename, rm, stat } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { ObjectStat, Storage } from './storage.ts';
+
+/** Objects under DATA_DIR/objects/<key>; uploads in progress under DATA_DIR/tmp. */
+export class LocalDiskStorage implements Storage {
+  private readonly root: string;
+  private readonly tmp: string;
+
+  constructor(dataDir: string) {
+    this.root = resolve(dataDir, 'objects');
+    this.tmp = resolve(dataDir, 'tmp');
+    mkdirSync(this.root, { recursive: true });
+    mkdirSync(this.tmp, { recursive: true });
+  }
+
+  private path(key: string): string {
+    const p = resolve(this.root, key);
+    // Keys are built by us, but a bug must never turn one into a path outside the store.
+    if (!p.startsWith(this.root + sep)) throw new Error(`invalid storage key: ${key}`);
+    return p;
+  }
+
+  async putFile(key: string, localPath: string): Promise<void> {
+    const target = this.path(key);
+    mkdirSync(dirname(target), { recursive: true });
+    await rename(localPath, target);
+  }
+
+  read(key: string, range?: { start: number; end: number }): Readable {
+    return createReadStream(this.path(key), range);
+  }
+
+  async stat(key: string): Promise<ObjectStat | null> {
+    try {
+      const s = await stat(this.path(key));
+      return s.isFile() ? { bytes: s.size } : null;
+    } catch {
+      return null;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.path(key), { force: true });
+  }
+
+  tempDir(): string {
+    return this.tmp;
+  }
+}
+
+export const objectPath = (dataDir: string, key: string) => join(resolve(dataDir, 'objects'), key);

@@ -1,0 +1,17 @@
+// Where audio bytes live. One small interface so a cloud object store can replace the local disk;
+// the Python worker has the same interface (gpu-worker/voxgraph_worker/storage.py) over the same
+// layout. Keys look like "<tenant>/<audio id>.<ext>".
+import type { Readable } from 'node:stream';
+
+export type ObjectStat = { bytes: number };
+
+export interface Storage {
+  /** Moves a finished local file into storage under `key` (atomic: readers never see a partial object). */
+  putFile(key: string, localPath: string): Promise<void>;
+  /** Streams [start, end] inclusive, or the whole object. */
+  read(key: string, range?: { start: number; end: number }): Readable;
+  stat(key: string): Promise<ObjectStat | null>;
+  delete(key: string): Promise<void>;
+  /** A directory for uploads in progress, on the same filesystem as the objects when possible. */
+  tempDir(): string;
+}
