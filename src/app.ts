@@ -19,7 +19,8 @@ import { signingSecret, UrlSigner } from './storage/signed-url.ts';
 import { WorkerSupervisor } from './workers/supervisor.ts';
 
 export type App = {
-  url: string;
+  url: string; // where this process listens
+  publicUrl: string;
   databaseUrl: string;
   devKey: string | undefined;
   deps: Deps;
@@ -40,7 +41,8 @@ export async function startApp(config: Config, opts: { log?: Logger; baseEnv?: R
   const events = new JobEventBus(databaseUrl, log);
   await events.start();
   const storage = new LocalDiskStorage(config.dataDir);
-  const signer = new UrlSigner(signingSecret(config.signingSecret, config.dataDir), config.publicUrl, config.urlTtlSeconds);
+  let publicUrl = config.publicUrl ?? '';
+  const signer = new UrlSigner(signingSecret(config.signingSecret, config.dataDir), () => publicUrl, config.urlTtlSeconds);
 
   const devKey = config.apiKeys ? undefined : developmentKey(config.dataDir);
   const keys = new ApiKeys(config.apiKeys ?? new Map([[devKey!, 'dev']]));
@@ -52,6 +54,8 @@ export async function startApp(config: Config, opts: { log?: Logger; baseEnv?: R
     http.server.listen(config.port, config.host, () => resolve());
   });
   const port = (http.server.address() as AddressInfo).port;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  publicUrl ||= `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
   const reconciler = setInterval(() => {
     reconcileStalledJobs(pool)
@@ -87,5 +91,5 @@ export async function startApp(config: Config, opts: { log?: Logger; baseEnv?: R
       await embedded?.stop();
     })());
 
-  return { url: `http://127.0.0.1:${port}`, databaseUrl, devKey, deps, workers, stop };
+  return { url: `http://127.0.0.1:${port}`, publicUrl, databaseUrl, devKey, deps, workers, stop };
 }

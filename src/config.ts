@@ -36,7 +36,7 @@ export type Config = {
   env: 'development' | 'production' | 'test';
   host: string;
   port: number;
-  publicUrl: string;
+  publicUrl: string | undefined; // undefined: http://<HOST>:<bound port>
   databaseUrl: string | undefined;
   dataDir: string;
   embeddedPgPort: number;
@@ -89,12 +89,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!apiKeys && e.NODE_ENV === 'production') {
     throw new ConfigError('API_KEYS is required when NODE_ENV=production');
   }
-  const publicHost = e.HOST === '0.0.0.0' || e.HOST === '::' ? 'localhost' : e.HOST;
   return {
     env: e.NODE_ENV,
     host: e.HOST,
     port: e.PORT,
-    publicUrl: (e.PUBLIC_URL ?? `http://${publicHost}:${e.PORT}`).replace(/\/+$/, ''),
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
     databaseUrl: e.DATABASE_URL,
     dataDir: resolve(e.DATA_DIR),
     embeddedPgPort: e.EMBEDDED_PG_PORT,

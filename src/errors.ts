@@ -5,6 +5,7 @@ import { GraphQLError } from 'graphql';
 export const ErrorCode = {
   UNAUTHENTICATED: 'UNAUTHENTICATED', // no or unknown API key
   NOT_FOUND: 'NOT_FOUND', // no such id for this tenant (also: another tenant's id)
+  BAD_REQUEST: 'BAD_REQUEST', // not a valid GraphQL request (syntax, unknown field, CSRF header missing, body too large)
   BAD_USER_INPUT: 'BAD_USER_INPUT', // an argument failed validation; `extensions.field` names it
   UPLOAD_TOO_LARGE: 'UPLOAD_TOO_LARGE',
   UPLOAD_EMPTY: 'UPLOAD_EMPTY',

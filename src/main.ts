@@ -16,12 +16,12 @@ try {
 log.level = config.logLevel;
 
 const app = await startApp(config, { baseEnv: process.env });
-log.info({ url: `${config.publicUrl}/graphql`, workers: config.workers }, 'voxgraph is up');
+log.info({ url: `${app.publicUrl}/graphql`, workers: config.workers }, 'voxgraph is up');
 if (app.devKey) {
-  console.log(`\n  voxgraph is running: ${config.publicUrl}/graphql`);
+  console.log(`\n  voxgraph is running: ${app.publicUrl}/graphql`);
   console.log(`  Development API key (tenant "dev"): ${app.devKey}`);
   console.log(`  e.g. curl -H 'Authorization: Bearer ${app.devKey}' -H 'Content-Type: application/json' \\`);
-  console.log(`       -d '{"query":"{ __typename }"}' ${config.publicUrl}/graphql\n`);
+  console.log(`       -d '{"query":"{ __typename }"}' ${app.publicUrl}/graphql\n`);
 }
 
 let stopping = false;

@@ -56,13 +56,19 @@ export function createYogaServer(deps: Deps, keys: ApiKeys, devKey: string | und
       debug: (...a: unknown[]) => log.debug({ module: 'yoga' }, a.map(String).join(' ')),
       info: (...a: unknown[]) => log.info({ module: 'yoga' }, a.map(String).join(' ')),
       warn: (...a: unknown[]) => log.warn({ module: 'yoga' }, a.map(String).join(' ')),
-      error: (...a: unknown[]) => log.error({ module: 'yoga' }, a.map(String).join(' ')),
+      // Yoga reports every client error here; ours are logged where they arise (maskError).
+      error: (...a: unknown[]) => log.debug({ module: 'yoga' }, a.map(String).join(' ')),
     },
     maskedErrors: {
+      // GraphQL errors (ours, validation, Yoga's HTTP-level ones) reach the client with a code;
+      // anything else is a bug: logged in full, shown as INTERNAL_SERVER_ERROR.
       maskError(error) {
         const original = (error as GraphQLError).originalError ?? error;
-        if (original instanceof GraphQLError && original.extensions?.code) return original;
-        if (error instanceof GraphQLError && error.extensions?.code && !error.originalError) return error;
+        const graphqlError = original instanceof GraphQLError ? original : error instanceof GraphQLError && !error.originalError ? error : null;
+        if (graphqlError) {
+          if (graphqlError.extensions?.code) return graphqlError;
+          return new GraphQLError(graphqlError.message, { ...graphqlError, extensions: { ...graphqlError.extensions, code: ErrorCode.BAD_REQUEST } });
+        }
         log.error({ err: original }, 'unexpected error in a GraphQL operation');
         return apiError(ErrorCode.INTERNAL_SERVER_ERROR, 'Unexpected error.');
       },

@@ -7,10 +7,11 @@ import { join } from 'node:path';
 
 export class UrlSigner {
   private readonly secret: Buffer;
-  private readonly publicUrl: string;
+  private readonly publicUrl: () => string;
   private readonly ttlSeconds: number;
 
-  constructor(secret: string, publicUrl: string, ttlSeconds: number) {
+  /** `publicUrl` is a function: without PUBLIC_URL it is known only once the server listens. */
+  constructor(secret: string, publicUrl: () => string, ttlSeconds: number) {
     this.secret = Buffer.from(secret);
     this.publicUrl = publicUrl;
     this.ttlSeconds = ttlSeconds;
@@ -18,7 +19,7 @@ export class UrlSigner {
 
   sign(audioId: string, now = Date.now()): string {
     const exp = Math.floor(now / 1000) + this.ttlSeconds;
-    return `${this.publicUrl}/files/${audioId}?exp=${exp}&sig=${this.mac(audioId, exp)}`;
+    return `${this.publicUrl()}/files/${audioId}?exp=${exp}&sig=${this.mac(audioId, exp)}`;
   }
 
   /** 'ok' | 'expired' | 'invalid' */

@@ -85,8 +85,8 @@ function tooLarge(limits: IngestLimits) {
 }
 
 function uploadError(err: unknown, limits: IngestLimits) {
-  const e = err as { code?: string; extensions?: { code?: string } };
+  const e = err as { code?: string; status?: number; extensions?: { code?: string } };
   if (e.extensions?.code) return err as Error;
-  if (e.code === 'FILE_TOO_LARGE') return tooLarge(limits);
+  if (e.code === 'FILE_TOO_LARGE' || e.status === 413) return tooLarge(limits);
   return apiError(ErrorCode.UPLOAD_INCOMPLETE, 'the upload did not complete', { detail: String((err as Error)?.message ?? err).slice(0, 200) });
 }
