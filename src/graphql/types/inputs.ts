@@ -46,12 +46,12 @@ const exactlyOneSource = (v: { audioId?: unknown; file?: unknown }) => (v.audioI
 const sourceMessage = { message: 'give exactly one of audioId and file', path: ['audioId'] };
 
 export const denoiseRules = z
-  .object({ audioId: uuid.nullish(), file: z.any(), engine, priority })
+  .object({ audioId: uuid.nullish(), file: z.unknown().optional(), engine, priority })
   .refine(exactlyOneSource, sourceMessage);
 
 export const alignRules = (maxTranscriptChars: number) =>
   z
-    .object({ audioId: uuid.nullish(), file: z.any(), transcript: nonBlank(maxTranscriptChars), language, engine, priority })
+    .object({ audioId: uuid.nullish(), file: z.unknown().optional(), transcript: nonBlank(maxTranscriptChars), language, engine, priority })
     .refine(exactlyOneSource, sourceMessage);
 
 export const synthesizeRules = (maxTextChars: number) =>
