@@ -21,7 +21,8 @@ def configure(level: str = "info", worker: str | None = None) -> None:
 def _emit(level: str, msg: str, exc: BaseException | None = None, **fields) -> None:
     if _LEVELS[level] < _state["level"]:
         return
-    rec = {"ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + f".{int(time.time() * 1000) % 1000:03d}Z",
+    now = time.time()
+    rec = {"ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}Z",
            "level": level, "msg": msg, "worker": _state["worker"]}
     rec.update({k: v for k, v in fields.items() if v is not None})
     if exc is not None:

@@ -82,3 +82,19 @@ export const rms = (s: Int16Array, from = 0, to = s.length) => {
 
 export const read = (p: string) => readFileSync(p);
 
+
+/** espeak-ng speech with the exact time of every word (from espeak's own WORD events). */
+export function speechWithTimings(text: string, language = 'en', variant: string | null = 'f3'): { path: string; words: Array<{ text: string; start: number; end: number }> } {
+  const path = out('wav');
+  const py = `
+import json, sys, soundfile as sf
+sys.path.insert(0, 'gpu-worker')
+from voxgraph_worker.engines import espeak
+text, lang, variant, path = sys.argv[1:5]
+s = espeak.synthesize(text, espeak.Voice(language=lang, variant=variant or None, rate=150))
+sf.write(path, s.samples, s.sample_rate, subtype='PCM_16')
+print(json.dumps([{"text": text[w.text_start:w.text_end], "start": w.start, "end": w.end} for w in s.words]))
+`;
+  const json = execFileSync('/usr/bin/python3', ['-c', py, text, language, variant ?? '', path], { encoding: 'utf8' });
+  return { path, words: JSON.parse(json) };
+}

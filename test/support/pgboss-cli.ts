@@ -30,15 +30,16 @@ async function withBoss<T>(url: string, supervise: boolean, fn: (b: PgBoss) => P
   try {
     return await fn(boss);
   } finally {
-    await boss.stop({ graceful: false, wait: true });
+    await boss.stop({ graceful: false });
   }
 }
 
 const [cmd, url, ...rest] = process.argv.slice(2);
-if (!cmd || !url) {
+function usage(): never {
   console.error('usage: pgboss-cli.ts install|send|job|cancel|supervise <url> ...');
   process.exit(2);
 }
+if (!cmd || !url) usage();
 
 switch (cmd) {
   case 'install':
@@ -46,18 +47,21 @@ switch (cmd) {
     break;
   case 'send': {
     const [queue, json, id] = rest;
+    if (!queue || !json) usage();
     const sent = await withBoss(url, false, (b) => b.send(queue, JSON.parse(json), id ? { id } : {}));
     console.log(sent);
     break;
   }
   case 'job': {
     const [queue, id] = rest;
+    if (!queue || !id) usage();
     const job = await withBoss(url, false, (b) => b.getJobById(queue, id));
     console.log(JSON.stringify(job));
     break;
   }
   case 'cancel': {
     const [queue, id] = rest;
+    if (!queue || !id) usage();
     await withBoss(url, false, (b) => b.cancel(queue, id));
     break;
   }

@@ -76,7 +76,9 @@ class MmseLsaDenoiser(Engine):
         length = x.shape[1]
         if length == 0:
             return x.copy()
-        pad = np.pad(x, ((0, 0), (n, n + (-(length + n) % hop))))  # whole frames cover every sample
+        # Whole frames cover every sample. Reflect, not zeros: zero frames would be the minimum
+        # the noise tracker finds, leaving the first and last second undenoised.
+        pad = np.pad(x, ((0, 0), (n, n + (-(length + n) % hop))), mode="reflect" if length > 1 else "constant")
         n_frames = 1 + (pad.shape[1] - n) // hop
         win = np.hanning(n + 1)[:n].astype(np.float32)  # periodic Hann
         idx = np.arange(n)[None, :] + hop * np.arange(n_frames)[:, None]
@@ -93,7 +95,8 @@ class MmseLsaDenoiser(Engine):
 
         gamma = power / noise  # a-posteriori SNR
         gain = np.empty_like(gamma)
-        prev = np.ones_like(gamma[:, 0])  # |S(l-1)|^2 / noise(l-1) estimate, decision-directed
+        # Decision-directed |S(l-1)|^2 / noise(l-1); starts at "no speech" so the first frames are not passed through.
+        prev = np.full_like(gamma[:, 0], _XI_MIN)
         step = max(1, -(-n_frames // _REPORT_STEPS))
         for start in range(0, n_frames, step):
             for l in range(start, min(n_frames, start + step)):

@@ -21,7 +21,7 @@ VOICES = {
     "zh": "cmn",
     "yue": "yue",
     "en": "en-us",
-    "fr": "fr-fr",
+    "fr": "fr",  # the voice file is roa/fr; "fr-fr" is only its language tag
     "de": "de",
     "it": "it",
     "ja": "ja",

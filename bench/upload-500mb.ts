@@ -1,0 +1,303 @@
+// `npm run bench:upload`: streams a 500 MiB WAV through uploadAudio and watches the API's memory.
+//
+// The API runs as a child process (`node src/main.ts`, WORKERS=0) so its RSS is its own; the bench
+// samples /proc/<pid>/status (VmRSS) every 50 ms while it uploads the file with a streaming
+// multipart request (node:http, the file piped from disk, never held in memory here either).
+// Database: a fresh database on DATABASE_URL's cluster when DATABASE_URL is set (dropped after),
+// else the child's embedded PostgreSQL under a fresh DATA_DIR. Everything under bench/out/ that
+// the run wrote is removed at the end.
+//
+// Settings (env): BENCH_UPLOAD_MB (default 500), BENCH_KEEP=1 keeps bench/out/<run>/ for a look.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { basename, join } from 'node:path';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const MiB = 1024 * 1024;
+const TARGET_RSS_GROWTH_MB = 64;
+const SIZE_MB = Number(process.env.BENCH_UPLOAD_MB ?? 500);
+const KEY = `bench-${randomBytes(12).toString('hex')}`;
+
+const runDir = join(ROOT, 'bench', 'out', `upload-${Date.now()}-${process.pid}`);
+const dataDir = join(runDir, 'data');
+const wavPath = join(runDir, 'bench-500mb.wav');
+
+let forwardLogs = true;
+const fmt = (n: number, d = 1) => n.toFixed(d);
+const say = (s: string) => console.log(s);
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  srv.listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+// --- a fresh database when DATABASE_URL is given ------------------------------------------------
+async function freshDatabase(): Promise<{ url: string | undefined; drop: () => Promise<void> }> {
+  const admin = process.env.DATABASE_URL;
+  if (!admin) return { url: undefined, drop: async () => {} };
+  const name = `vg_bench_${randomBytes(6).toString('hex')}`;
+  const c = new pg.Client({ connectionString: admin });
+  await c.connect();
+  await c.query(`CREATE DATABASE ${name}`);
+  await c.end();
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const d = new pg.Client({ connectionString: admin });
+      await d.connect();
+      await d.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await d.end();
+    },
+  };
+}
+
+// --- a big WAV, streamed to disk (and hashed on the way) ----------------------------------------
+async function writeWav(path: string, totalBytes: number): Promise<string> {
+  const sampleRate = 44_100;
+  const channels = 2;
+  const blockAlign = channels * 2;
+  const dataBytes = Math.floor((totalBytes - 44) / blockAlign) * blockAlign;
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0, 'ascii');
+  header.writeUInt32LE(36 + dataBytes, 4);
+  header.write('WAVE', 8, 'ascii');
+  header.write('fmt ', 12, 'ascii');
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20); // PCM
+  header.writeUInt16LE(channels, 22);
+  header.writeUInt32LE(sampleRate, 24);
+  header.writeUInt32LE(sampleRate * blockAlign, 28);
+  header.writeUInt16LE(blockAlign, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36, 'ascii');
+  header.writeUInt32LE(dataBytes, 40);
+
+  // One second of a 440 Hz tone plus a little noise (fixed seed), looped.
+  const block = Buffer.alloc(sampleRate * blockAlign);
+  let seed = 12345;
+  for (let i = 0; i < sampleRate; i++) {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    const noise = (seed / 0x7fffffff - 0.5) * 0.05;
+    const v = Math.round((0.3 * Math.sin((2 * Math.PI * 440 * i) / sampleRate) + noise) * 32767);
+    for (let c = 0; c < channels; c++) block.writeInt16LE(v, i * blockAlign + c * 2);
+  }
+
+  const hash = createHash('sha256');
+  const out = createWriteStream(path);
+  const put = async (buf: Buffer) => {
+    hash.update(buf);
+    if (!out.write(buf)) await once(out, 'drain');
+  };
+  await put(header);
+  for (let left = dataBytes; left > 0; left -= block.length) await put(left >= block.length ? block : block.subarray(0, left));
+  out.end();
+  await once(out, 'finish');
+  return hash.digest('hex');
+}
+
+// --- the API as a child process -----------------------------------------------------------------
+async function startChild(databaseUrl: string | undefined): Promise<{ child: ChildProcess; url: string; exited: Promise<unknown> }> {
+  const port = await freePort();
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DATA_DIR: dataDir,
+    WORKERS: '0',
+    API_KEYS: `${KEY}:bench`,
+    MAX_UPLOAD_BYTES: String(Math.max(600 * MiB, Math.ceil(SIZE_MB * 1.2 * MiB))),
+    MAX_AUDIO_SECONDS: String(10 * 24 * 3600),
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+  };
+  if (databaseUrl) env.DATABASE_URL = databaseUrl;
+  else {
+    delete env.DATABASE_URL;
+    env.EMBEDDED_PG_PORT = String(await freePort());
+  }
+  const child = spawn(process.execPath, ['src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The child's logs pass through until shutdown starts (then they are only shutdown noise).
+  child.stdout!.on('data', (c: Buffer) => forwardLogs && process.stderr.write(c));
+  child.stderr!.on('data', (c: Buffer) => forwardLogs && process.stderr.write(c));
+  const exited = once(child, 'exit');
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 120_000;
+  let last = '';
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the API exited early (code ${child.exitCode})`);
+    try {
+      const r = await fetch(`${url}/readyz`);
+      last = await r.text();
+      if (r.status === 200) break;
+    } catch (err) {
+      last = String(err);
+    }
+    if (Date.now() > deadline) throw new Error(`the API was not ready after 120 s: ${last}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { child, url, exited };
+}
+
+function rssKb(pid: number): number {
+  const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : NaN;
+}
+
+// --- a streaming GraphQL multipart request ------------------------------------------------------
+function uploadStreaming(url: string, path: string): Promise<{ status: number; body: string; firstResponseByteMs: number }> {
+  const boundary = `----voxgraph-bench-${randomBytes(8).toString('hex')}`;
+  const operations = JSON.stringify({
+    query: 'mutation($f: Upload!) { uploadAudio(file: $f) { id bytes sha256 durationSeconds sampleRate channels codec } }',
+    variables: { f: null },
+  });
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${operations}\r\n` +
+      `--${boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n${JSON.stringify({ 0: ['variables.f'] })}\r\n` +
+      `--${boundary}\r\nContent-Disposition: form-data; name="0"; filename="${basename(path)}"\r\nContent-Type: audio/wav\r\n\r\n`,
+  );
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  const length = head.length + statSync(path).size + tail.length;
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${url}/graphql`,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': `multipart/form-data; boundary=${boundary}`,
+          'content-length': String(length),
+          'graphql-require-preflight': '1',
+          authorization: `Bearer ${KEY}`,
+        },
+      },
+      (res) => {
+        const firstResponseByteMs = performance.now() - t0;
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), firstResponseByteMs }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.write(head);
+    const file = createReadStream(path, { highWaterMark: 256 * 1024 });
+    file.on('error', reject);
+    file.pipe(req, { end: false });
+    file.on('end', () => req.end(tail));
+  });
+}
+
+// --- the run ------------------------------------------------------------------------------------
+async function main() {
+  mkdirSync(dataDir, { recursive: true });
+  const db = await freshDatabase();
+  let child: ChildProcess | undefined;
+  let exited: Promise<unknown> | undefined;
+  let failed = false;
+  try {
+    say(`voxgraph upload bench: ${SIZE_MB} MiB WAV, database: ${db.url ? 'fresh database on DATABASE_URL' : 'embedded PostgreSQL (child)'}`);
+    let t = performance.now();
+    const localSha = await writeWav(wavPath, SIZE_MB * MiB);
+    const size = statSync(wavPath).size;
+    say(`generated ${wavPath.replace(ROOT, '')} (${size} bytes) in ${fmt((performance.now() - t) / 1000, 2)} s`);
+
+    t = performance.now();
+    const started = await startChild(db.url);
+    child = started.child;
+    exited = started.exited;
+    say(`API child pid ${child.pid} ready in ${fmt((performance.now() - t) / 1000, 2)} s at ${started.url}`);
+
+    // Let the process settle (one warm-up GraphQL request), then take the baseline.
+    await fetch(`${started.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    }).then((r) => r.text());
+    await new Promise((r) => setTimeout(r, 500));
+    const pid = child.pid!;
+    const before = rssKb(pid);
+    let peak = before;
+    let samples = 0;
+    const timeline: number[] = [];
+    const sampler = setInterval(() => {
+      try {
+        const kb = rssKb(pid);
+        samples++;
+        timeline.push(kb);
+        if (kb > peak) peak = kb;
+      } catch {
+        /* the child went away; the upload will fail too */
+      }
+    }, 50);
+
+    t = performance.now();
+    let res;
+    try {
+      res = await uploadStreaming(started.url, wavPath);
+    } finally {
+      clearInterval(sampler);
+    }
+    const wallS = (performance.now() - t) / 1000;
+    const after = rssKb(pid);
+
+    let audio: { id: string; bytes: number; sha256: string; durationSeconds: number } | undefined;
+    let errors: unknown;
+    try {
+      const parsed = JSON.parse(res.body);
+      audio = parsed.data?.uploadAudio;
+      errors = parsed.errors;
+    } catch {
+      errors = res.body.slice(0, 500);
+    }
+    const growthMb = (peak - before) / 1024;
+    const shaOk = audio?.sha256 === localSha;
+    const bytesOk = audio?.bytes === size;
+
+    say('');
+    say(`file size              ${size} bytes (${fmt(size / MiB)} MiB)`);
+    say(`upload wall time       ${fmt(wallS, 2)} s  (request start → response end; response headers after ${fmt(res.firstResponseByteMs / 1000, 2)} s)`);
+    say(`throughput             ${fmt(size / MiB / wallS)} MiB/s`);
+    say(`server RSS before      ${fmt(before / 1024)} MiB`);
+    say(`server RSS peak        ${fmt(peak / 1024)} MiB  (${samples} samples at 50 ms; after: ${fmt(after / 1024)} MiB)`);
+    const deciles = Array.from({ length: 11 }, (_, i) => timeline[Math.min(timeline.length - 1, Math.round((i / 10) * (timeline.length - 1)))] ?? NaN);
+    say(`server RSS timeline    ${deciles.map((kb) => fmt(kb / 1024, 0)).join(' ')} MiB (every 10% of the upload)`);
+    say(`server RSS growth      ${fmt(growthMb)} MiB   target < ${TARGET_RSS_GROWTH_MB} MiB: ${growthMb < TARGET_RSS_GROWTH_MB ? 'MET' : 'NOT MET'}`);
+    say(`HTTP status            ${res.status}`);
+    if (audio) {
+      say(`server verdict         audio ${audio.id}, ${audio.bytes} bytes (${bytesOk ? 'matches' : 'DIFFERS'}), ${fmt(audio.durationSeconds)} s`);
+      say(`sha256                 ${audio.sha256} ${shaOk ? '= local file' : `≠ local ${localSha}`}`);
+    } else {
+      say(`server verdict         upload failed: ${JSON.stringify(errors)}`);
+    }
+    failed = !audio || !shaOk || !bytesOk;
+  } catch (err) {
+    failed = true;
+    console.error(err);
+  } finally {
+    forwardLogs = process.env.BENCH_LOG_LEVEL !== undefined;
+    if (child && child.exitCode === null) {
+      child.kill('SIGTERM'); // main.ts stops the app (and the embedded PostgreSQL) on SIGTERM
+      const timer = setTimeout(() => child!.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await db.drop().catch((err) => console.error('dropping the bench database failed:', err));
+    if (process.env.BENCH_KEEP === '1') say(`kept ${runDir}`);
+    else rmSync(runDir, { recursive: true, force: true });
+  }
+  process.exitCode = failed ? 1 : 0;
+}
+
+await main();
