@@ -2,7 +2,8 @@
 pg-boss schema (installed by Node through test/support/pgboss-cli.ts) and our migration.
 
 Needs PostgreSQL at VGW_TEST_PG (default postgres://postgres@127.0.0.1:5432/postgres) and Node
-in node_modules/.bin/node; tests are skipped when either is missing.
+in node_modules/.bin/node (`npm test` provides both); a test fails loudly when either is missing
+rather than skipping, so a broken set-up cannot pass as green.
 """
 
 from __future__ import annotations
@@ -53,11 +54,11 @@ def apply_migrations(url: str) -> None:
 def db_url():
     """A fresh database: pg-boss installed with the API's queues (test settings) + our tables."""
     if not NODE.exists():
-        pytest.skip("node_modules/.bin/node not installed")
+        pytest.fail("node_modules/.bin/node not installed: run `npm ci`")
     try:
         admin = psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=5)
     except psycopg.OperationalError as e:
-        pytest.skip(f"PostgreSQL not reachable: {e}")
+        pytest.fail(f"PostgreSQL not reachable at VGW_TEST_PG: {e}")
     name = f"vgw_test_{uuid.uuid4().hex[:12]}"
     admin.execute(f"CREATE DATABASE {name}")
     url = _db_url(name)

@@ -59,7 +59,6 @@ def test_encode_wav_clips_and_describes(tmp_path):
         audio_io.encode_wav(AudioData(np.zeros(0, dtype=np.float32), 8000))
 
 
-@pytest.mark.skipif(not shutil.which("ffmpeg"), reason="ffmpeg not installed")
 def test_inputs_libsndfile_cannot_read_are_decoded_with_ffmpeg(tmp_path):
     sr = 22050
     t = np.arange(sr) / sr

@@ -48,7 +48,12 @@ export async function serveFile(req: IncomingMessage, res: ServerResponse, url: 
     res.writeHead(200, { ...headers, 'Content-Length': size });
   }
   if (req.method === 'HEAD') return void res.end();
-  await pipeline(deps.storage.read(audio.storage_key, range), res);
+  try {
+    await pipeline(deps.storage.read(audio.storage_key, range), res);
+  } catch (err) {
+    // A player that seeks or a client that gives up closes the connection mid-file: not an error.
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw err;
+  }
 }
 
 export function json(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}) {
