@@ -2,6 +2,7 @@
 // Multipart uploads are parsed by graphql-upload-ts instead of Yoga's built-in parser, because
 // Yoga holds whole files in memory while graphql-upload-ts streams them.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
@@ -46,6 +47,9 @@ export function createYogaServer(deps: Deps, keys: ApiKeys, devKey: string | und
     // graphql-upload-ts per file (maxFileSize) and per field (maxFieldSize).
     maxRequestBodySize: false,
     landingPage: false,
+    // GraphiQL bundled into the page: the default loads it from a CDN, which an offline or
+    // air-gapped deployment cannot reach.
+    renderGraphiQL,
     graphiql: {
       title: 'voxgraph',
       subscriptionsProtocol: 'WS',

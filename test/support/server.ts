@@ -13,10 +13,11 @@ export const KEY_B = 'test-key-tenant-b-0123456789';
 
 export type TestServer = App & { dataDir: string; close: () => Promise<void> };
 
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+/** `env` overrides the test settings; an override of `undefined` removes a setting (e.g. API_KEYS for development mode). */
+export async function startTestServer(env: Record<string, string | undefined> = {}): Promise<TestServer> {
   const db = await createTestDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), 'voxgraph-test-'));
-  const config = loadConfig({
+  const settings: Record<string, string | undefined> = {
     NODE_ENV: 'test',
     PORT: '0',
     DATABASE_URL: db.url,
@@ -28,7 +29,9 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     SUPERVISE_INTERVAL_SECONDS: '1',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
     ...env,
-  });
+  };
+  for (const [k, v] of Object.entries(settings)) if (v === undefined) delete settings[k];
+  const config = loadConfig(settings);
   log.level = config.logLevel;
   const app = await startApp(config, { baseEnv: { PATH: process.env.PATH, HOME: process.env.HOME, WORKER_POLL_SECONDS: '1', WORKER_SHUTDOWN_GRACE_SECONDS: '5' } });
   return {
