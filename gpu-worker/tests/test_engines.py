@@ -242,6 +242,26 @@ def test_synthesize_languages_and_voices():
     assert e.value.code == "UNKNOWN_VOICE"
 
 
+def test_every_language_speaks_with_every_variant_and_emotion():
+    # Regression: a wrong espeak voice name ("fr-fr") failed every French job.
+    s = EspeakSynthesizer()
+    s.load()
+    for lang in espeak.LANGUAGES:
+        for voice in (None, "f2", "m3"):
+            assert s.run("one two", "neutral", voice, lang, nothing).duration > 0.2, (lang, voice)
+        assert s.run("one two", "whisper", None, lang, nothing).duration > 0.2, lang
+
+
+def test_denoise_also_cleans_the_first_second(speech16k):
+    # Regression: zero padding made the noise tracker find "silence" at the edges and pass the
+    # first and last second through untouched.
+    lead = np.zeros(16000, np.float32)
+    noisy = add_white(np.concatenate([lead, speech16k]), 5.0)
+    out = MmseLsaDenoiser().run(AudioData(noisy, 16000), nothing).samples
+    head = slice(0, 12000)
+    assert np.sqrt(np.mean(out[head] ** 2)) < 0.35 * np.sqrt(np.mean(noisy[head] ** 2))
+
+
 def test_synthesize_cancel_propagates():
     report, _ = cancel_after(0)
     s = EspeakSynthesizer()
