@@ -24,7 +24,6 @@ export type App = {
   databaseUrl: string;
   devKey: string | undefined;
   deps: Deps;
-  workers: WorkerSupervisor;
   stop: () => Promise<void>;
 };
 
@@ -91,5 +90,5 @@ export async function startApp(config: Config, opts: { log?: Logger; baseEnv?: R
       await embedded?.stop();
     })());
 
-  return { url: `http://127.0.0.1:${port}`, publicUrl, databaseUrl, devKey, deps, workers, stop };
+  return { url: `http://127.0.0.1:${port}`, publicUrl, databaseUrl, devKey, deps, stop };
 }

@@ -109,11 +109,6 @@ export class JobEventBus {
     return this.client !== null;
   }
 
-  get subscriptionCount(): number {
-    let n = 0;
-    for (const s of this.waiters.values()) n += s.size;
-    return n;
-  }
 
   async stop(): Promise<void> {
     this.stopped = true;

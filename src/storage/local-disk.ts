@@ -1,6 +1,6 @@
 import { createReadStream, mkdirSync } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
-import { dirname, join, resolve, sep } from 'node:path';
+import { dirname, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ObjectStat, Storage } from './storage.ts';
 
@@ -50,5 +50,3 @@ export class LocalDiskStorage implements Storage {
     return this.tmp;
   }
 }
-
-export const objectPath = (dataDir: string, key: string) => join(resolve(dataDir, 'objects'), key);

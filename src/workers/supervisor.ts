@@ -56,9 +56,6 @@ export class WorkerSupervisor {
     });
   }
 
-  pids(): number[] {
-    return [...this.children.values()].map((c) => c.pid!).filter(Boolean);
-  }
 
   /** SIGTERM: workers stop claiming, finish or hand back their jobs, and exit; SIGKILL after the grace. */
   async stop(): Promise<void> {
