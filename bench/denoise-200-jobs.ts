@@ -17,15 +17,14 @@
 //
 // Settings (env): BENCH_JOBS (200), BENCH_CONCURRENCY (1), BENCH_READY_SECONDS (120),
 // WORKER_CONCURRENCY (passed to the worker, default 1), BENCH_LOG_LEVEL (the child's LOG_LEVEL, warn).
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { once } from 'node:events';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { freePort, freshDatabase } from './support.ts';
+import { freshDatabase, startApiChild, type ApiChild } from './support.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const JOBS = Number(process.env.BENCH_JOBS ?? 200);
@@ -37,52 +36,12 @@ const FINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
 
 const runDir = join(ROOT, 'bench', 'out', `denoise-${Date.now()}-${process.pid}`);
 const dataDir = join(runDir, 'data');
-let forwardLogs = true;
 
 const say = (s: string) => console.log(s);
 const fmt = (n: number | undefined, d = 1) => (n === undefined || Number.isNaN(n) ? 'n/a' : n.toFixed(d));
 
 
 
-async function startChild(databaseUrl: string | undefined) {
-  const port = await freePort();
-  const env: Record<string, string | undefined> = {
-    ...process.env,
-    NODE_ENV: 'production',
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    DATA_DIR: dataDir,
-    WORKERS: '1',
-    API_KEYS: `${KEY}:bench`,
-    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
-  };
-  if (databaseUrl) env.DATABASE_URL = databaseUrl;
-  else {
-    delete env.DATABASE_URL;
-    env.EMBEDDED_PG_PORT = String(await freePort());
-  }
-  // The same V8 flag as `npm start` (package.json): a small young generation frees upload buffers sooner.
-  const child = spawn(process.execPath, ['--max-semi-space-size=2', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.on('data', (c: Buffer) => forwardLogs && process.stderr.write(c));
-  child.stderr!.on('data', (c: Buffer) => forwardLogs && process.stderr.write(c));
-  const exited = once(child, 'exit');
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + READY_SECONDS * 1000;
-  let last = '';
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the API exited early (code ${child.exitCode})`);
-    try {
-      const r = await fetch(`${url}/readyz`);
-      last = await r.text();
-      if (r.status === 200) break;
-    } catch (err) {
-      last = String(err);
-    }
-    if (Date.now() > deadline) throw Object.assign(new Error(`the API was not ready after ${READY_SECONDS} s: ${last}`), { child, exited });
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return { child, url, exited };
-}
 
 async function gql<T = any>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
   const r = await fetch(`${url}/graphql`, {
@@ -164,24 +123,15 @@ const pct = (xs: number[], p: number) => {
 async function main() {
   mkdirSync(dataDir, { recursive: true });
   const db = await freshDatabase();
-  let child: ChildProcess | undefined;
-  let exited: Promise<unknown> | undefined;
+  let api: ApiChild | undefined;
   let ws: Client | undefined;
   let failed = false;
   try {
     say(`voxgraph denoise bench: ${JOBS} jobs, concurrency ${CONCURRENCY}, database: ${db.url ? 'fresh database on DATABASE_URL' : 'embedded PostgreSQL (child)'}`);
     const clip = speechClip();
     let t = performance.now();
-    let started;
-    try {
-      started = await startChild(db.url);
-    } catch (err) {
-      ({ child, exited } = err as { child?: ChildProcess; exited?: Promise<unknown> });
-      throw err;
-    }
-    child = started.child;
-    exited = started.exited;
-    say(`API child pid ${child.pid} (WORKERS=1) ready in ${fmt((performance.now() - t) / 1000, 2)} s`);
+    const started = (api = await startApiChild({ databaseUrl: db.url, dataDir, apiKey: KEY, env: { WORKERS: '1' }, readySeconds: READY_SECONDS }));
+    say(`API child pid ${started.child.pid} (WORKERS=1) ready in ${fmt((performance.now() - t) / 1000, 2)} s`);
     const audio = await uploadAudio(started.url, clip);
     say(`uploaded clip ${audio.id}: ${audio.bytes} bytes, ${fmt(audio.durationSeconds, 2)} s`);
 
@@ -247,13 +197,7 @@ async function main() {
     console.error(err);
   } finally {
     await ws?.dispose();
-    forwardLogs = process.env.BENCH_LOG_LEVEL !== undefined;
-    if (child && child.exitCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child!.kill('SIGKILL'), 30_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await api?.stop();
     await db.drop().catch((err) => console.error('dropping the bench database failed:', err));
     if (process.env.BENCH_KEEP === '1') say(`kept ${runDir}`);
     else rmSync(runDir, { recursive: true, force: true });

@@ -1,7 +1,9 @@
-// What both benchmarks need: a free port, and a fresh database when DATABASE_URL is given (the
-// API child otherwise starts its embedded PostgreSQL).
+// What both benchmarks need: a free port, a fresh database when DATABASE_URL is given (the API
+// child otherwise starts its embedded PostgreSQL), and the API as a child process.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { createDatabase } from '../test/support/database.ts';
 
 export async function freePort(): Promise<number> {
@@ -17,4 +19,72 @@ export async function freshDatabase(): Promise<{ url: string | undefined; drop: 
   const admin = process.env.DATABASE_URL;
   if (!admin) return { url: undefined, drop: async () => {} };
   return createDatabase(admin, 'vg_bench');
+}
+
+export type ApiChild = { child: ChildProcess; url: string; stop: () => Promise<void> };
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * Runs the API as a child process (`node src/main.ts`, so its RSS is its own) and resolves once
+ * GET /readyz answers 200. `env` adds to the bench settings below. Its logs pass through until
+ * stop() begins (then they are only shutdown noise), or always with BENCH_LOG_LEVEL set.
+ */
+export async function startApiChild(o: {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  apiKey: string;
+  env: Record<string, string>;
+  readySeconds?: number;
+}): Promise<ApiChild> {
+  const port = await freePort();
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DATA_DIR: o.dataDir,
+    API_KEYS: `${o.apiKey}:bench`,
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+    ...o.env,
+  };
+  if (o.databaseUrl) env.DATABASE_URL = o.databaseUrl;
+  else {
+    delete env.DATABASE_URL;
+    env.EMBEDDED_PG_PORT = String(await freePort());
+  }
+  // The same V8 flag as `npm start` (package.json): a small young generation frees upload buffers sooner.
+  const child = spawn(process.execPath, ['--max-semi-space-size=2', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let forwardLogs = true;
+  child.stdout!.on('data', (c: Buffer) => forwardLogs && process.stderr.write(c));
+  child.stderr!.on('data', (c: Buffer) => forwardLogs && process.stderr.write(c));
+  const exited = once(child, 'exit');
+  const stop = async () => {
+    forwardLogs = process.env.BENCH_LOG_LEVEL !== undefined;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM'); // main.ts stops the app (and the embedded PostgreSQL) on SIGTERM
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  const url = `http://127.0.0.1:${port}`;
+  const readySeconds = o.readySeconds ?? 120;
+  const deadline = Date.now() + readySeconds * 1000;
+  let last = '';
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the API exited early (code ${child.exitCode})`);
+    try {
+      const r = await fetch(`${url}/readyz`);
+      last = await r.text();
+      if (r.status === 200) return { child, url, stop };
+    } catch (err) {
+      last = String(err);
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`the API was not ready after ${readySeconds} s: ${last}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }

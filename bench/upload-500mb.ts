@@ -8,14 +8,13 @@
 // the run wrote is removed at the end.
 //
 // Settings (env): BENCH_UPLOAD_MB (default 500), BENCH_KEEP=1 keeps bench/out/<run>/ for a look.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { basename, join } from 'node:path';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { freePort, freshDatabase } from './support.ts';
+import { freshDatabase, startApiChild, type ApiChild } from './support.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MiB = 1024 * 1024;
@@ -27,7 +26,6 @@ const runDir = join(ROOT, 'bench', 'out', `upload-${Date.now()}-${process.pid}`)
 const dataDir = join(runDir, 'data');
 const wavPath = join(runDir, 'bench-500mb.wav');
 
-let forwardLogs = true;
 const fmt = (n: number, d = 1) => n.toFixed(d);
 const say = (s: string) => console.log(s);
 
@@ -77,49 +75,6 @@ async function writeWav(path: string, totalBytes: number): Promise<string> {
   return hash.digest('hex');
 }
 
-// --- the API as a child process -----------------------------------------------------------------
-async function startChild(databaseUrl: string | undefined): Promise<{ child: ChildProcess; url: string; exited: Promise<unknown> }> {
-  const port = await freePort();
-  const env: Record<string, string | undefined> = {
-    ...process.env,
-    NODE_ENV: 'production',
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    DATA_DIR: dataDir,
-    WORKERS: '0',
-    API_KEYS: `${KEY}:bench`,
-    MAX_UPLOAD_BYTES: String(Math.max(600 * MiB, Math.ceil(SIZE_MB * 1.2 * MiB))),
-    MAX_AUDIO_SECONDS: String(10 * 24 * 3600),
-    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
-  };
-  if (databaseUrl) env.DATABASE_URL = databaseUrl;
-  else {
-    delete env.DATABASE_URL;
-    env.EMBEDDED_PG_PORT = String(await freePort());
-  }
-  // The same V8 flag as `npm start` (package.json): a small young generation frees upload buffers sooner.
-  const child = spawn(process.execPath, ['--max-semi-space-size=2', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  // The child's logs pass through until shutdown starts (then they are only shutdown noise).
-  child.stdout!.on('data', (c: Buffer) => forwardLogs && process.stderr.write(c));
-  child.stderr!.on('data', (c: Buffer) => forwardLogs && process.stderr.write(c));
-  const exited = once(child, 'exit');
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 120_000;
-  let last = '';
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the API exited early (code ${child.exitCode})`);
-    try {
-      const r = await fetch(`${url}/readyz`);
-      last = await r.text();
-      if (r.status === 200) break;
-    } catch (err) {
-      last = String(err);
-    }
-    if (Date.now() > deadline) throw new Error(`the API was not ready after 120 s: ${last}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return { child, url, exited };
-}
 
 function rssKb(pid: number): number {
   const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -174,8 +129,7 @@ function uploadStreaming(url: string, path: string): Promise<{ status: number; b
 async function main() {
   mkdirSync(dataDir, { recursive: true });
   const db = await freshDatabase();
-  let child: ChildProcess | undefined;
-  let exited: Promise<unknown> | undefined;
+  let api: ApiChild | undefined;
   let failed = false;
   try {
     say(`voxgraph upload bench: ${SIZE_MB} MiB WAV, database: ${db.url ? 'fresh database on DATABASE_URL' : 'embedded PostgreSQL (child)'}`);
@@ -185,9 +139,17 @@ async function main() {
     say(`generated ${wavPath.replace(ROOT, '')} (${size} bytes) in ${fmt((performance.now() - t) / 1000, 2)} s`);
 
     t = performance.now();
-    const started = await startChild(db.url);
-    child = started.child;
-    exited = started.exited;
+    const started = (api = await startApiChild({
+      databaseUrl: db.url,
+      dataDir,
+      apiKey: KEY,
+      env: {
+        WORKERS: '0',
+        MAX_UPLOAD_BYTES: String(Math.max(600 * MiB, Math.ceil(SIZE_MB * 1.2 * MiB))),
+        MAX_AUDIO_SECONDS: String(10 * 24 * 3600),
+      },
+    }));
+    const child = started.child;
     say(`API child pid ${child.pid} ready in ${fmt((performance.now() - t) / 1000, 2)} s at ${started.url}`);
 
     // Let the process settle (one warm-up GraphQL request), then take the baseline.
@@ -257,13 +219,7 @@ async function main() {
     failed = true;
     console.error(err);
   } finally {
-    forwardLogs = process.env.BENCH_LOG_LEVEL !== undefined;
-    if (child && child.exitCode === null) {
-      child.kill('SIGTERM'); // main.ts stops the app (and the embedded PostgreSQL) on SIGTERM
-      const timer = setTimeout(() => child!.kill('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await api?.stop();
     await db.drop().catch((err) => console.error('dropping the bench database failed:', err));
     if (process.env.BENCH_KEEP === '1') say(`kept ${runDir}`);
     else rmSync(runDir, { recursive: true, force: true });
