@@ -72,8 +72,59 @@ class EngineInfo:
     kind: str  # "denoise" | "align" | "synthesize"
     name: str  # unique within a kind, e.g. "mmse-lsa"
     version: str
-    device: str = "cpu"
+    device: str = "cpu"  # "cpu" or "cuda[:N]"; engines set it in load() to where they really run
     languages: list[str] = field(default_factory=list)  # empty = language independent
+    # Dynamic batching: an engine whose run_batch really batches (one tensor call for many jobs)
+    # sets max_batch > 1; the worker then hands it up to that many jobs of one queue at once.
+    max_batch: int = 1
+    # Device memory one batch item needs (MiB), used to size batches from the free GPU memory.
+    # 0 = negligible / not on a GPU.
+    memory_mb_per_item: float = 0.0
+    # synthesize: the voices per language (language -> names usable as the job's `voice`).
+    voices: dict[str, list[str]] = field(default_factory=dict)
+    # A plug-in engine (reference model loaded from a weights folder) rather than a built-in one.
+    plugin: bool = False
+
+
+@dataclass
+class Task:
+    """One job's input as an engine sees it inside a batch. Fields not used by a kind keep defaults."""
+
+    kind: str
+    report: ReportProgress
+    audio: Optional[AudioData] = None  # denoise, align
+    transcript: str = ""  # align
+    language: str = "en"  # align, synthesize
+    text: str = ""  # synthesize
+    emotion: str = "neutral"  # synthesize
+    voice: Optional[str] = None  # synthesize
+    intensity: float = 0.5  # synthesize: 0 = flat, 1 = the emotion at full strength
+    cancelled: bool = False  # set by report_all when this task's report raised Cancelled
+
+
+class DeviceOutOfMemory(Exception):
+    """The device ran out of memory for this batch; the worker halves the batch and retries."""
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """CUDA OOM in any of its spellings (torch.cuda.OutOfMemoryError is a RuntimeError subclass)."""
+    if isinstance(exc, (DeviceOutOfMemory, MemoryError)):
+        return True
+    return isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
+
+
+def report_all(tasks: list["Task"], fraction: float) -> None:
+    """Progress for a batch: reports to every live task; a task whose report raises Cancelled is
+    marked and skipped from then on. Raises Cancelled once every task of the batch is cancelled."""
+    for t in tasks:
+        if t.cancelled:
+            continue
+        try:
+            t.report(fraction)
+        except Cancelled:
+            t.cancelled = True
+    if tasks and all(t.cancelled for t in tasks):
+        raise Cancelled("every job of the batch was cancelled")
 
 
 class Engine:
@@ -81,8 +132,12 @@ class Engine:
 
     - denoise:    run(audio: AudioData, report) -> AudioData
     - align:      run(audio: AudioData, transcript: str, language: str, report) -> AlignOutput
-    - synthesize: run(text: str, emotion: str, voice: str|None, language: str, report) -> AudioData
+    - synthesize: run(text: str, emotion: str, voice: str|None, language: str, report, *, intensity=0.5)
+                  -> AudioData (a SynthAudio with .words where the engine knows them)
       (emotion is the GraphQL enum name lower-cased: neutral, happy, sad, angry, calm, excited, whisper)
+
+    Engines that batch natively override run_batch and set info.max_batch > 1.
+    Lifecycle: load() once -> warmup() once -> run/run_batch many times -> release().
     """
 
     info: EngineInfo
@@ -95,3 +150,27 @@ class Engine:
 
     def release(self) -> None:
         """Free what load() took."""
+
+    def run_task(self, t: Task):
+        if t.kind == "denoise":
+            return self.run(t.audio, t.report)
+        if t.kind == "align":
+            return self.run(t.audio, t.transcript, t.language, t.report)
+        if t.kind == "synthesize":
+            return self.run(t.text, t.emotion, t.voice, t.language, t.report, intensity=t.intensity)
+        raise EngineInputError("UNKNOWN_KIND", f"unknown job kind {t.kind!r}")
+
+    def run_batch(self, tasks: list[Task]) -> list[object]:
+        """One output per task, in order. An item may be an exception that concerns that task alone
+        (EngineInputError, Cancelled, or any other error: that job is retried). Raising instead fails
+        the whole batch; an out-of-memory error (is_out_of_memory) makes the worker halve the batch.
+        The default runs the tasks one after another."""
+        out: list[object] = []
+        for t in tasks:
+            try:
+                out.append(self.run_task(t))
+            except Exception as e:
+                if is_out_of_memory(e):
+                    raise
+                out.append(e)
+        return out
