@@ -20,7 +20,6 @@ from voxgraph_worker.engines.align_dtw import DtwAligner
 from voxgraph_worker.engines.base import AudioData, Cancelled, EngineInputError
 from voxgraph_worker.engines.denoise_mmse import MmseLsaDenoiser
 from voxgraph_worker.engines.dsp import resample
-from voxgraph_worker.engines.synth_espeak import EMOTIONS, EspeakSynthesizer
 from voxgraph_worker.engines.tokens import token_times, tokenize
 
 EN = [
@@ -215,43 +214,6 @@ def test_align_rejects_empty_transcript(aligner):
     assert e.value.code == "EMPTY_TRANSCRIPT"
 
 
-# --- synthesize ------------------------------------------------------------------------------
-
-def test_synthesize_every_emotion():
-    s = EspeakSynthesizer()
-    s.load()
-    text = "I did not expect to see you here today, of all days."
-    durations = {}
-    for emotion in EMOTIONS:
-        out = s.run(text, emotion, None, "en", nothing)
-        assert out.sample_rate == 22050 and out.samples.ndim == 1 and out.samples.dtype == np.float32
-        assert np.sqrt(np.mean(out.samples**2)) > 0.01
-        assert [w.text for w in out.words] == [t.text for t in tokenize(text)]
-        assert_well_formed(out.words, out.duration)
-        durations[emotion] = out.duration
-    assert durations["sad"] > 1.2 * durations["angry"]
-
-
-def test_synthesize_languages_and_voices():
-    s = EspeakSynthesizer()
-    s.load()
-    for lang, text in [("zh", "你好世界"), ("ja", "こんにちは"), ("ru", "Привет мир"), ("es", "Hola mundo")]:
-        assert s.run(text, "neutral", "f2", lang, nothing).duration > 0.3
-    with pytest.raises(EngineInputError) as e:
-        s.run("hello", "neutral", "nosuchvoice", "en", nothing)
-    assert e.value.code == "UNKNOWN_VOICE"
-
-
-def test_every_language_speaks_with_every_variant_and_emotion():
-    # Regression: a wrong espeak voice name ("fr-fr") failed every French job.
-    s = EspeakSynthesizer()
-    s.load()
-    for lang in espeak.LANGUAGES:
-        for voice in (None, "f2", "m3"):
-            assert s.run("one two", "neutral", voice, lang, nothing).duration > 0.2, (lang, voice)
-        assert s.run("one two", "whisper", None, lang, nothing).duration > 0.2, lang
-
-
 def test_denoise_also_cleans_the_first_second(speech16k):
     # Regression: zero padding made the noise tracker find "silence" at the edges and pass the
     # first and last second through untouched.
@@ -260,14 +222,6 @@ def test_denoise_also_cleans_the_first_second(speech16k):
     out = MmseLsaDenoiser().run(AudioData(noisy, 16000), nothing).samples
     head = slice(0, 12000)
     assert np.sqrt(np.mean(out[head] ** 2)) < 0.35 * np.sqrt(np.mean(noisy[head] ** 2))
-
-
-def test_synthesize_cancel_propagates():
-    report, _ = cancel_after(0)
-    s = EspeakSynthesizer()
-    s.load()
-    with pytest.raises(Cancelled):
-        s.run(" ".join(EN * 5), "neutral", None, "en", report)
 
 
 def test_registry():
