@@ -1,0 +1,126 @@
+"""Find the engines that exist right now, so the bench keeps working while they are rewritten.
+
+Each engine module is imported on its own: a module that is missing or fails to import is
+skipped with a note instead of stopping the bench. Plug-ins (reference models) are built only
+when their weights-folder variable is set. Modules not in KNOWN are scanned too, so a new
+built-in engine shows up without editing this file.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import os
+import pkgutil
+import sys
+import types
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+PACKAGE = "voxgraph_worker.engines"
+
+# (module, class, env var of the weights folder or None for a built-in)
+KNOWN = [
+    ("denoise_frcrn", "FrcrnDenoiser", "FRCRN_MODEL_DIR"),
+    ("denoise_mmse", "MmseLsaDenoiser", None),
+    ("denoise_speex", "SpeexDenoiser", None),
+    ("align_qwen3", "Qwen3Aligner", "QWEN3_ALIGNER_MODEL_DIR"),
+    ("align", "Aligner", None),
+    ("align_pocketsphinx", "PocketsphinxAligner", None),
+    ("align_dtw", "DtwAligner", None),
+    ("synth_indextts2", "IndexTts2Synthesizer", "INDEXTTS2_MODEL_DIR"),
+    ("synth_espeak", "EspeakSynthesizer", None),
+    ("synth_flite", "FliteSynthesizer", None),
+]
+# Only modules named like engines are scanned for unlisted ones (helpers such as dsp or tokens are not).
+_ENGINE_PREFIXES = ("denoise_", "align_", "synth_")
+
+
+@dataclass
+class Found:
+    engines: dict[str, list] = field(default_factory=lambda: {"denoise": [], "align": [], "synthesize": []})
+    skipped: list[str] = field(default_factory=list)  # human-readable reasons
+    notes: list[str] = field(default_factory=list)
+
+
+def import_engines_package(gpu_worker: Path) -> Optional[str]:
+    """Import the engines package; if its __init__ is broken mid-edit, install a bare package
+    object so that its modules still import one by one. Returns a note when that happened."""
+    if str(gpu_worker) not in sys.path:
+        sys.path.insert(0, str(gpu_worker))
+    try:
+        importlib.import_module(PACKAGE)
+        return None
+    except Exception as exc:  # noqa: BLE001 - any error in __init__ (another engineer's edit in flight)
+        for name in [m for m in sys.modules if m == PACKAGE or m.startswith(PACKAGE + ".")]:
+            del sys.modules[name]
+        importlib.import_module("voxgraph_worker")
+        pkg = types.ModuleType(PACKAGE)
+        pkg.__path__ = [str(gpu_worker / "voxgraph_worker" / "engines")]
+        pkg.__package__ = PACKAGE
+        sys.modules[PACKAGE] = pkg
+        return f"{PACKAGE}/__init__.py did not import ({type(exc).__name__}: {exc}); engine modules loaded one by one"
+
+
+def _construct(cls, model_dir: Optional[str], device: str):
+    params = inspect.signature(cls.__init__).parameters
+    kwargs = {"device": device} if "device" in params else {}
+    return cls(model_dir, **kwargs) if model_dir is not None else cls(**kwargs)
+
+
+def _engine_classes(module) -> list[type]:
+    from voxgraph_worker.engines.base import Engine, EngineInfo
+
+    return [c for _, c in inspect.getmembers(module, inspect.isclass)
+            if issubclass(c, Engine) and c is not Engine and c.__module__ == module.__name__
+            and isinstance(getattr(c, "info", None), EngineInfo)]
+
+
+def discover(device: str = "cpu", kinds: Optional[set[str]] = None) -> Found:
+    """Construct (not load) every engine available now, grouped by kind, in KNOWN order."""
+    found = Found()
+    pkg = importlib.import_module(PACKAGE)
+    present = {m.name for m in pkgutil.iter_modules(pkg.__path__)}
+    listed = []
+    for mod, cls_name, env in KNOWN:
+        listed.append(mod)
+        if mod not in present:
+            found.skipped.append(f"{mod}.{cls_name}: module not present yet")
+            continue
+        model_dir = os.environ.get(env) if env else None
+        if env and not model_dir:
+            found.skipped.append(f"{cls_name}: plug-in, set {env} to its weights folder to include it")
+            continue
+        _add(found, mod, cls_name, model_dir, device, kinds)
+    for mod in sorted(m for m in present - set(listed) if m.startswith(_ENGINE_PREFIXES)):
+        _add(found, mod, None, None, device, kinds)
+    return found
+
+
+def _add(found: Found, mod: str, cls_name: Optional[str], model_dir: Optional[str], device: str,
+         kinds: Optional[set[str]]) -> None:
+    try:
+        module = importlib.import_module(f"{PACKAGE}.{mod}")
+    except Exception as exc:  # noqa: BLE001
+        found.skipped.append(f"{mod}: import failed ({type(exc).__name__}: {exc})")
+        return
+    classes = _engine_classes(module)
+    if cls_name is not None:
+        classes = [c for c in classes if c.__name__ == cls_name]
+        if not classes:
+            found.skipped.append(f"{mod}.{cls_name}: class not found")
+            return
+    for cls in classes:
+        kind = cls.info.kind
+        if kinds is not None and kind not in kinds:
+            continue
+        if any(e.info.name == cls.info.name for e in found.engines.get(kind, [])):
+            continue
+        if cls_name is None and getattr(cls.info, "plugin", False):
+            found.skipped.append(f"{mod}.{cls.__name__}: unknown plug-in (add it to bench/engines/discover.py KNOWN)")
+            continue
+        try:
+            found.engines.setdefault(kind, []).append(_construct(cls, model_dir, device))
+        except Exception as exc:  # noqa: BLE001
+            found.skipped.append(f"{mod}.{cls.__name__}: construction failed ({type(exc).__name__}: {exc})")
