@@ -15,8 +15,11 @@ from voxgraph_worker.engines.base import Cancelled, EngineInputError
 from voxgraph_worker.engines.emotion import EMOTIONS
 from voxgraph_worker.engines.synth_audio import level_dbfs
 from voxgraph_worker.engines.synth_espeak import EspeakSynthesizer
+from voxgraph_worker.engines.synth_flite import FliteSynthesizer
 from voxgraph_worker.engines.tokens import tokenize
+from voxgraph_eval.metrics import boundary_error
 from voxgraph_eval.sentences import EN
+from voxgraph_eval.speech import flite_clip
 
 
 def nothing(_: float) -> None:
@@ -149,3 +152,130 @@ def test_synthesize_cancel_propagates(espeak_engine):
     report, _ = cancel_after(0)
     with pytest.raises(Cancelled):
         espeak_engine.run(" ".join(EN * 5), "neutral", None, "en", report)
+
+
+# --- flite -----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def flite_engine():
+    s = FliteSynthesizer()
+    s.load()
+    return s
+
+
+def periodicity(x: np.ndarray, sr: int) -> float:
+    """Mean normalised autocorrelation peak (60-400 Hz lags) over loud 40 ms frames: ~0.7 voiced speech."""
+    n = int(0.04 * sr)
+    peaks = []
+    for i in range(0, len(x) - n, n // 2):
+        f = x[i:i + n] - x[i:i + n].mean()
+        if np.sqrt(np.mean(f**2)) < 0.02:
+            continue
+        ac = np.correlate(f, f, "full")[n - 1:]
+        peaks.append(ac[sr // 400:sr // 60].max() / ac[0])
+    return float(np.mean(peaks))
+
+
+def test_flite_every_emotion_and_voice(flite_engine):
+    assert flite_engine.info.voices == {"en": ["slt", "awb", "rms", "kal16", "kal"]}
+    assert flite_engine.info.languages == ["en"]
+    for emotion in EMOTIONS:
+        out = flite_engine.run(TEXT, emotion, None, "en", nothing)
+        assert out.sample_rate == 16000 and out.samples.ndim == 1 and out.samples.dtype == np.float32
+        assert level_dbfs(out.samples) > -35
+        assert [w.text for w in out.words] == [t.text for t in tokenize(TEXT)]
+        assert_well_formed(out.words, out.duration)
+    for voice in flite_engine.info.voices["en"]:
+        out = flite_engine.run("one two three", "happy", voice, "en", nothing)
+        assert out.sample_rate == (8000 if voice == "kal" else 16000)
+        assert out.duration > 0.5 and len(out.words) == 3, voice
+
+
+def test_flite_word_times_match_flites_own_phone_times(flite_engine):
+    # truth from `flite -psdur` (phone end times) and per-word phone counts, made independently
+    errors = []
+    for text in EN[:3]:
+        truth = flite_clip(text, "slt", lead=0.0, tail=0.0)
+        if truth is None:
+            continue  # post-lexical changes make the independent truth ambiguous for this sentence
+        out = flite_engine.run(text, "neutral", "slt", "en", nothing)
+        assert abs(out.duration - truth.duration) < 0.01
+        errors.append(boundary_error(out.words, truth.words))
+    assert errors and max(errors) < 0.01
+
+
+@pytest.mark.parametrize("emotion, slower, louder", [("sad", True, False), ("angry", False, True)])
+def test_flite_intensity_scales_the_emotion_from_neutral(flite_engine, emotion, slower, louder):
+    neutral = flite_engine.run(TEXT, "neutral", None, "en", nothing)
+    runs = [flite_engine.run(TEXT, emotion, None, "en", nothing, intensity=i) for i in (0.0, 0.25, 0.5, 0.75, 1.0)]
+    assert np.array_equal(runs[0].samples, neutral.samples)  # flite is deterministic
+    durations = [r.duration for r in runs]
+    levels = [level_dbfs(r.samples) for r in runs]
+    for a, b in zip(durations, durations[1:]):
+        assert (b > a) if slower else (b < a)
+    for a, b in zip(levels, levels[1:]):
+        assert (b > a) if louder else (b < a)
+    assert abs(durations[-1] / durations[0] - 1) > 0.15 and abs(levels[-1] - levels[0]) > 4.0
+    for r in runs:
+        assert_well_formed(r.words, r.duration)
+        assert r.words[-1].end > 0.8 * r.duration  # times follow the stretch
+
+
+def test_flite_whisper_removes_the_voicing(flite_engine):
+    voiced = flite_engine.run(TEXT, "whisper", None, "en", nothing, intensity=0.0)
+    whispered = flite_engine.run(TEXT, "whisper", None, "en", nothing, intensity=1.0)
+    assert periodicity(voiced.samples, 16000) > 0.6
+    assert periodicity(whispered.samples, 16000) < 0.45
+    assert [w.text for w in whispered.words] == [t.text for t in tokenize(TEXT)]
+
+
+@pytest.mark.parametrize("text", [
+    "-o /tmp/owned --help",
+    "$(touch /tmp/owned); `ls` | rm -rf ~ && echo 'x' > /dev/null",
+    "Ça coûte 5 € — naïve café “yes”… \u00a0ok",
+    "tab\there\x00nul\x1b[31m escape, 你好 and hello",
+    "Dr. Smith paid $3.50 on 12/05/2024 at 10:30am -- really?!",
+])
+def test_flite_speaks_any_text_safely(flite_engine, text):
+    out = flite_engine.run(text, "neutral", None, "en", nothing)
+    assert out.duration > 0.3 and not np.isnan(out.samples).any()
+    assert [w.text for w in out.words] == [t.text for t in tokenize(text)]
+    assert_well_formed(out.words, out.duration)
+    assert not os.path.exists("/tmp/owned")
+
+
+def test_flite_cancel_kills_the_child(flite_engine):
+    report, calls = cancel_after(2)
+    text = " ".join(EN * 3)  # 24 sentences: one progress report each
+    with pytest.raises(Cancelled):
+        flite_engine.run(text, "neutral", None, "en", report)
+    assert len(calls) == 3
+    me = str(os.getpid())
+    for pid in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                ppid = f.read().rsplit(")", 1)[1].split()[1]
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read()
+        except OSError:
+            continue
+        assert not (ppid == me and b"synth_flite_lib" in cmd), "flite child left running"
+    fractions = []
+    flite_engine.run(" ".join(EN[:4]), "neutral", None, "en", fractions.append)
+    assert len(fractions) >= 5 and fractions == sorted(fractions) and fractions[-1] == 1.0
+
+
+@pytest.mark.parametrize("args, code", [
+    (("hello", "neutral", None, "de"), "UNSUPPORTED_LANGUAGE"),
+    (("hello", "neutral", "f3", "en"), "UNKNOWN_VOICE"),
+    (("你好。", "neutral", None, "en"), "EMPTY_TEXT"),
+    (("  ", "neutral", None, "en"), "EMPTY_TEXT"),
+    (("hello", "bored", None, "en"), "UNKNOWN_EMOTION"),
+])
+def test_flite_rejects_what_it_cannot_say(flite_engine, args, code):
+    with pytest.raises(EngineInputError) as e:
+        flite_engine.run(*args, nothing)
+    assert e.value.code == code
+    with pytest.raises(EngineInputError) as e:
+        flite_engine.run("hello", "sad", None, "en", nothing, intensity=2)
+    assert e.value.code == "INVALID_INTENSITY"
