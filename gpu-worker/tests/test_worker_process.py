@@ -82,11 +82,11 @@ class Align(Engine):
 class Tone(Engine):
     info = EngineInfo(kind="synthesize", name="tone", version="1", languages=["en"])
 
-    def run(self, text, emotion, voice, language, report):
+    def run(self, text, emotion, voice, language, report, *, intensity=0.5):
         sr = 16000
         t = np.arange(int(sr * 0.1 * len(text.split()))) / sr
         report(0.5)
-        return AudioData((0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), sr)
+        return AudioData(((0.1 + 0.4 * intensity) * np.sin(2 * np.pi * 220 * t)).astype(np.float32), sr)
 
 
 def engines():
@@ -95,12 +95,12 @@ def engines():
 
 # --- harness ----------------------------------------------------------------------------------
 class WorkerProc:
-    def __init__(self, url: str, data_dir: Path, **env):
+    def __init__(self, url: str, data_dir: Path, engines: str = "test_worker_process:engines", **env):
         self.lines: list[dict] = []
         self._ready = threading.Event()
         full = {**os.environ, "DATABASE_URL": url, "DATA_DIR": str(data_dir), "WORKER_ID": "test-worker",
                 "WORKER_POLL_SECONDS": "0.3", "WORKER_HEARTBEAT_SECONDS": "0.5", "LOG_LEVEL": "debug",
-                "VOXGRAPH_TEST_ENGINES": "test_worker_process:engines",
+                "VOXGRAPH_TEST_ENGINES": engines,
                 "PYTHONPATH": os.pathsep.join([str(GPU_WORKER), str(TESTS)])}
         full.update({k: str(v) for k, v in env.items()})
         self.p = subprocess.Popen([sys.executable, "-m", "voxgraph_worker"], cwd=GPU_WORKER, env=full,
@@ -323,9 +323,15 @@ def test_the_worker_times_a_job_out_at_its_expiry(db_url, input_key, start_worke
 def test_the_worker_row_appears_and_disappears(db_url, start_worker):
     w = start_worker()
     with psycopg.connect(db_url, autocommit=True) as c:
-        row = c.execute("SELECT id, pid, device, concurrency, engines, heartbeat_at FROM voxgraph.worker").fetchone()
-        assert row[0] == "test-worker" and row[1] == w.p.pid and row[2] in ("cpu", "cuda") and row[3] == 1
+        row = c.execute("SELECT id, pid, device, concurrency, engines, heartbeat_at, resources "
+                        "FROM voxgraph.worker").fetchone()
+        assert row[0] == "test-worker" and row[1] == w.p.pid and (row[2] == "cpu" or row[2].startswith("cuda"))
+        assert row[3] == 1
         assert {(e["kind"], e["name"]) for e in row[4]} >= {("denoise", "gain"), ("align", "even")}
+        assert all(set(e) >= {"version", "device", "languages", "voices", "maxBatch", "plugin"} for e in row[4])
+        res = row[6]
+        assert res["device"] == row[2] and res["batchSize"] == 8 and res["batchCaps"]["denoise/gain"] == 1
+        assert res["memory"] is None if row[2] == "cpu" else res["memory"]["totalMb"] > 0
         wait_for(lambda: c.execute("SELECT heartbeat_at FROM voxgraph.worker").fetchone()[0] > row[5], timeout=5)
     w.p.send_signal(signal.SIGTERM)
     assert w.p.wait(10) == 0

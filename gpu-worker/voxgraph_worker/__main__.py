@@ -1,5 +1,5 @@
-"""`python -m voxgraph_worker`: config -> engines -> loop. Exit 2 = bad config, 3 = pg-boss
-schema version mismatch, 1 = engines failed to load, 0 = clean shutdown."""
+"""`python -m voxgraph_worker`: config -> device -> engines (load + warm-up) -> loop. Exit 2 = bad
+config, 3 = pg-boss schema version mismatch, 1 = built-in engines failed to load, 0 = clean shutdown."""
 
 from __future__ import annotations
 
@@ -16,19 +16,28 @@ def main() -> int:
         return 2
     log.configure(cfg.log_level, cfg.worker_id)
 
+    from . import device as devices
     from .loop import Worker
     from .pgboss import PgBoss
     from .registry import load_registry, prepare, release
     from .storage import LocalStorage
 
+    device = devices.resolve(cfg.device)
     try:
-        registry = load_registry(cfg.test_engines)
-        prepare(registry)  # once, before the first claim
+        registry = load_registry(cfg, device)
+        failures = prepare(registry)  # once, before the first claim
     except Exception as e:
         log.error("engines failed to load", exc=e)
         return 1
+    concurrency = cfg.concurrency
+    if cfg.concurrency_auto:
+        # One slot holds one batch at a time: size slots by the biggest batch any engine may take.
+        per_slot = max((e.info.memory_mb_per_item * min(cfg.batch_size, e.info.max_batch)
+                        for es in registry.values() for e in es), default=0.0)
+        concurrency = devices.auto_concurrency(device, per_slot)
     try:
-        return Worker(cfg, registry, PgBoss(), LocalStorage(cfg.data_dir)).run()
+        return Worker(cfg, registry, PgBoss(), LocalStorage(cfg.data_dir), device=device, concurrency=concurrency,
+                      plugin_failures=failures).run()
     finally:
         release(registry)
 

@@ -28,6 +28,19 @@ class Config:
     shutdown_grace_seconds: float = 20.0
     progress_interval_seconds: float = 0.5
     log_level: str = "info"
+    # "auto" (cuda when torch sees a GPU, else cpu), "cpu", "cuda" or "cuda:N".
+    device: str = "auto"
+    # Dynamic batching: claim up to batch_size jobs of one queue, waiting at most batch_wait_ms for
+    # a batch to fill (Triton's max queue delay). Engines cap it (EngineInfo.max_batch), and so
+    # does the free GPU memory.
+    batch_size: int = 8
+    batch_wait_ms: float = 10.0
+    # WORKER_CONCURRENCY=auto: slots sized from the device (1 on cpu, from free GPU memory on cuda).
+    concurrency_auto: bool = False
+    # Reference-model plug-ins: a weights folder each; unset = not loaded.
+    frcrn_model_dir: str | None = None
+    qwen3_aligner_model_dir: str | None = None
+    indextts2_model_dir: str | None = None
     # Tests only: "module:function" returning the engine registry (see registry.py).
     test_engines: str | None = None
 
@@ -43,6 +56,17 @@ def _num(env: Mapping[str, str], key: str, default, kind=float, minimum=None):
     if minimum is not None and value < minimum:
         raise ConfigError(f"{key} must be >= {minimum}, got {raw!r}")
     return value
+
+
+def _dir(env: Mapping[str, str], key: str) -> str | None:
+    """A plug-in's weights folder: unset means off; set but missing is a configuration error
+    (a typo should not silently serve the fallback engine)."""
+    raw = env.get(key, "").strip()
+    if not raw:
+        return None
+    if not os.path.isdir(raw):
+        raise ConfigError(f"{key}: {raw!r} is not a directory")
+    return raw
 
 
 def load(env: Mapping[str, str] | None = None) -> Config:
@@ -65,11 +89,23 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         level = "warning"
     if level not in LOG_LEVELS:
         raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {level!r}")
+    device = env.get("WORKER_DEVICE", "auto").strip().lower() or "auto"
+    if not re.match(r"^(auto|cpu|cuda(:[0-9]+)?)$", device):
+        raise ConfigError(f"WORKER_DEVICE must be auto, cpu, cuda or cuda:N, got {device!r}")
+    conc_raw = env.get("WORKER_CONCURRENCY", "").strip().lower()
+    concurrency_auto = conc_raw == "auto"
     worker_id = env.get("WORKER_ID", "").strip() or f"{socket.gethostname()}-{os.getpid()}"
     return Config(
         database_url=url,
         data_dir=data_dir,
-        concurrency=_num(env, "WORKER_CONCURRENCY", 1, int, 1),
+        concurrency=1 if concurrency_auto else _num(env, "WORKER_CONCURRENCY", 1, int, 1),
+        concurrency_auto=concurrency_auto,
+        device=device,
+        batch_size=_num(env, "WORKER_BATCH_SIZE", 8, int, 1),
+        batch_wait_ms=min(_num(env, "WORKER_BATCH_WAIT_MS", 10.0, float, 0), 1000.0),
+        frcrn_model_dir=_dir(env, "FRCRN_MODEL_DIR"),
+        qwen3_aligner_model_dir=_dir(env, "QWEN3_ALIGNER_MODEL_DIR"),
+        indextts2_model_dir=_dir(env, "INDEXTTS2_MODEL_DIR"),
         worker_id=worker_id,
         queues=queues,
         poll_seconds=_num(env, "WORKER_POLL_SECONDS", 2.0, float, 0.05),

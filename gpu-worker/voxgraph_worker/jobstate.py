@@ -49,14 +49,14 @@ def job_status(conn, job_id) -> Optional[str]:
 
 
 def upsert_worker(conn, *, worker_id: str, hostname: str, pid: int, device: str, concurrency: int,
-                  engines: list[dict[str, Any]]) -> None:
+                  engines: list[dict[str, Any]], resources: Optional[dict[str, Any]] = None) -> None:
     conn.execute(
-        """INSERT INTO voxgraph.worker (id, hostname, pid, device, concurrency, engines)
-           VALUES (%s, %s, %s, %s, %s, %s)
+        """INSERT INTO voxgraph.worker (id, hostname, pid, device, concurrency, engines, resources)
+           VALUES (%s, %s, %s, %s, %s, %s, %s)
            ON CONFLICT (id) DO UPDATE SET hostname = EXCLUDED.hostname, pid = EXCLUDED.pid,
              device = EXCLUDED.device, concurrency = EXCLUDED.concurrency, engines = EXCLUDED.engines,
-             heartbeat_at = now()""",
-        (worker_id, hostname, pid, device, concurrency, Jsonb(engines)))
+             resources = EXCLUDED.resources, heartbeat_at = now()""",
+        (worker_id, hostname, pid, device, concurrency, Jsonb(engines), Jsonb(resources or {})))
 
 
 def delete_worker(conn, worker_id: str) -> None:

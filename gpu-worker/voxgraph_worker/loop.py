@@ -18,11 +18,13 @@ from typing import Optional
 
 import psycopg
 
+from . import device as devices
 from . import jobstate, log
+from .batching import BatchSizer
 from .config import Config
 from .db import Db
 from .pgboss import PgBoss, SchemaVersionMismatch, error_output
-from .registry import Registry, describe, device
+from .registry import Registry, describe
 from .runner import ClaimedJob, Runner, claim
 from .storage import Storage
 
@@ -31,9 +33,14 @@ EXIT_OK, EXIT_VERSION = 0, 3
 
 
 class Worker:
-    def __init__(self, cfg: Config, registry: Registry, boss: PgBoss, storage: Storage):
+    def __init__(self, cfg: Config, registry: Registry, boss: PgBoss, storage: Storage, device: str = "cpu",
+                 concurrency: Optional[int] = None, plugin_failures: Optional[list[dict]] = None):
         self.cfg, self.registry, self.boss, self.storage = cfg, registry, boss, storage
-        self.runner = Runner(boss, storage, cfg.progress_interval_seconds)
+        self._device = device
+        self.concurrency = concurrency or cfg.concurrency
+        self.plugin_failures = plugin_failures or []
+        self.sizer = BatchSizer(cfg.batch_size, device)
+        self.runner = Runner(boss, storage, cfg.progress_interval_seconds, self.sizer)
         self.stopping = threading.Event()
         self._wake = threading.Condition()
         self._wake_gen = 0
@@ -81,11 +88,14 @@ class Worker:
         while not self.stopping.is_set():
             gen = self._wake_gen
             try:
-                job, claimed_any = None, False
+                jobs, claimed_any = [], False
                 for q in self._next_queues():
                     if self.stopping.is_set():
                         break
-                    claimed_any, job = claim(db, self.boss, self.registry, q)
+                    limit = self.sizer.claim_limit(self.registry.get(q, []))
+                    claimed_any, jobs = claim(db, self.boss, self.registry, q, limit)
+                    if jobs and len(jobs) < limit and self.cfg.batch_wait_ms > 0:
+                        jobs += self._fill(db, q, limit - len(jobs))
                     if claimed_any:
                         break
                 backoff = 0.5
@@ -100,8 +110,8 @@ class Worker:
                 db.reset()
                 self.stopping.wait(1.0)
                 continue
-            if job is not None:
-                self._run(db, job)
+            if jobs:
+                self._run(db, jobs)
                 continue
             if claimed_any:
                 continue  # something was there (a not-runnable job): look again at once
@@ -110,17 +120,37 @@ class Worker:
                     self._wake.wait(self.cfg.poll_seconds)
         db.close()
 
-    def _run(self, db: Db, job: ClaimedJob) -> None:
+    def _fill(self, db: Db, queue: str, room: int) -> list[ClaimedJob]:
+        """Dynamic batching's max wait: a batch that is not full waits up to batch_wait_ms for more
+        jobs of its queue (woken early by pg-boss's NOTIFY), then runs with what it has."""
+        deadline = time.monotonic() + self.cfg.batch_wait_ms / 1000.0
+        more: list[ClaimedJob] = []
+        while room > 0 and not self.stopping.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            gen = self._wake_gen
+            with self._wake:
+                if self._wake_gen == gen:
+                    self._wake.wait(left)
+            _, got = claim(db, self.boss, self.registry, queue, room)
+            more += got
+            room -= len(got)
+        return more
+
+    def _run(self, db: Db, jobs: list[ClaimedJob]) -> None:
         with self._held_lock:
-            self._held[job.id] = job
+            for job in jobs:
+                self._held[job.id] = job
             self._busy += 1
         try:
-            self.runner.run(db, job)
+            self.runner.run_batch(db, jobs)
         except Exception as e:
-            log.error("job runner crashed", exc=e, job=job.id)
+            log.error("job runner crashed", exc=e, jobs=[j.id for j in jobs])
         finally:
             with self._held_lock:
-                self._held.pop(job.id, None)
+                for job in jobs:
+                    self._held.pop(job.id, None)
                 self._busy -= 1
 
     # --- main connection: listener + worker row -------------------------------------------------
@@ -137,8 +167,16 @@ class Worker:
 
     def _heartbeat_row(self) -> None:
         jobstate.upsert_worker(self._main.conn(), worker_id=self.cfg.worker_id, hostname=socket.gethostname(),
-                               pid=os.getpid(), device=self._device, concurrency=self.cfg.concurrency,
-                               engines=describe(self.registry))
+                               pid=os.getpid(), device=self._device, concurrency=self.concurrency,
+                               engines=describe(self.registry), resources=self._resources())
+
+    def _resources(self) -> dict:
+        """Device, memory and batching as of this heartbeat (the row is the worker's status page)."""
+        return {"device": self._device, "deviceName": devices.name(self._device), "memory": devices.memory(self._device),
+                "batchSize": self.cfg.batch_size, "batchWaitMs": self.cfg.batch_wait_ms,
+                "batchCaps": {f"{e.info.kind}/{e.info.name}": self.sizer.cap(e)
+                              for es in self.registry.values() for e in es},
+                "pluginFailures": self.plugin_failures}
 
     def _drain(self, timeout: float) -> None:
         conn = self._main.conn()
@@ -191,9 +229,8 @@ class Worker:
             return EXIT_VERSION
         if self.stopping.is_set():
             return EXIT_OK
-        self._device = device()
         slots = [threading.Thread(target=self._slot, args=(i,), name=f"slot-{i}", daemon=True)
-                 for i in range(self.cfg.concurrency)]
+                 for i in range(self.concurrency)]
         next_row = 0.0
         ready = False
         backoff = 0.5
@@ -207,7 +244,8 @@ class Worker:
                     for t in slots:
                         t.start()
                     ready = True
-                    log.info("worker ready", queues=list(self.cfg.queues), concurrency=self.cfg.concurrency,
+                    log.info("worker ready", queues=list(self.cfg.queues), concurrency=self.concurrency,
+                             batch_size=self.cfg.batch_size, batch_wait_ms=self.cfg.batch_wait_ms,
                              device=self._device, engines=describe(self.registry), pid=os.getpid())
                 self._drain(min(0.5, max(0.0, next_row - time.monotonic())))
                 backoff = 0.5

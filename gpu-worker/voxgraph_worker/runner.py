@@ -14,7 +14,9 @@ import psycopg
 
 from . import audio_io, jobstate, log
 from .db import Db
-from .engines.base import AlignOutput, AudioData, Cancelled, Engine, EngineInputError
+from .batching import BatchSizer, DeviceOutOfMemoryFailure, run_batch
+from .engines.base import AlignOutput, AudioData, Cancelled, Engine, EngineInputError, Task
+from .engines.dsp import resample
 from .pgboss import PgBoss, error_output
 from .registry import Registry, select
 from .storage import Storage
@@ -56,38 +58,49 @@ class ClaimedJob:
         return str(self.data.get("tenant") or "")
 
 
-def claim(db: Db, boss: PgBoss, registry: Registry, queue: str) -> tuple[bool, Optional[ClaimedJob]]:
-    """One short transaction: pg-boss claim + our 'running' event. Returns (claimed_any, job)."""
+def _language(data: dict) -> Optional[str]:
+    p = data.get("params")
+    lang = p.get("language") if isinstance(p, dict) else None
+    return str(lang) if lang else ("en" if data.get("kind") in ("align", "synthesize") else None)
+
+
+def claim(db: Db, boss: PgBoss, registry: Registry, queue: str, limit: int = 1) -> tuple[bool, list[ClaimedJob]]:
+    """One short transaction: pg-boss claims up to `limit` jobs + our 'running' event for each.
+    Returns (claimed_any, runnable jobs)."""
+    jobs: list[ClaimedJob] = []
     with db.lock:
         conn = db.conn()
         with conn.transaction():
-            rows = boss.claim(conn, queue, 1)
+            rows = boss.claim(conn, queue, limit)
             if not rows:
-                return False, None
-            r = rows[0]
-            data = r["data"] if isinstance(r["data"], dict) else {}
-            requested = ((data.get("params") or {}).get("engine")) if isinstance(data.get("params"), dict) else None
-            engine, err = None, None
-            try:
-                engine = select(registry, str(data.get("kind") or queue), requested)
-            except EngineInputError as e:
-                err = e
-            job = ClaimedJob(id=str(r["id"]), queue=queue, data=data, retry_count=int(r["retryCount"]),
-                             expire_seconds=float(r["expireInSeconds"] or 900),
-                             heartbeat_seconds=float(r["heartbeatSeconds"] or 0), engine=engine, engine_error=err)
-            seq = jobstate.record(conn, job.id, "running", progress=0, attempts=job.retry_count + 1,
-                                  engine=engine.info.name if engine else requested)
-            if seq is None:
-                # Our row is missing or already final (e.g. cancelled): running it would be wasted
-                # work and rolling back would make us re-claim it forever, so end it in pg-boss.
-                boss.fail(conn, queue, job.id, job.retry_count,
-                          error_output(name="JobNotRunnable", code="JOB_NOT_RUNNABLE",
-                                       message="voxgraph job row is missing or already final"), terminal=True)
-                log.warning("claimed job not runnable; ended it in pg-boss", job=job.id, queue=queue)
-                return True, None
-    log.info("job claimed", job=job.id, queue=queue, attempt=job.retry_count + 1,
-             engine=engine.info.name if engine else None)
-    return True, job
+                return False, []
+            for r in rows:
+                data = r["data"] if isinstance(r["data"], dict) else {}
+                params = data.get("params") if isinstance(data.get("params"), dict) else {}
+                requested = params.get("engine")
+                engine, err = None, None
+                try:
+                    engine = select(registry, str(data.get("kind") or queue), requested, _language(data))
+                except EngineInputError as e:
+                    err = e
+                job = ClaimedJob(id=str(r["id"]), queue=queue, data=data, retry_count=int(r["retryCount"]),
+                                 expire_seconds=float(r["expireInSeconds"] or 900),
+                                 heartbeat_seconds=float(r["heartbeatSeconds"] or 0), engine=engine, engine_error=err)
+                seq = jobstate.record(conn, job.id, "running", progress=0, attempts=job.retry_count + 1,
+                                      engine=engine.info.name if engine else requested)
+                if seq is None:
+                    # Our row is missing or already final (e.g. cancelled): running it would be wasted
+                    # work and rolling back would make us re-claim it forever, so end it in pg-boss.
+                    boss.fail(conn, queue, job.id, job.retry_count,
+                              error_output(name="JobNotRunnable", code="JOB_NOT_RUNNABLE",
+                                           message="voxgraph job row is missing or already final"), terminal=True)
+                    log.warning("claimed job not runnable; ended it in pg-boss", job=job.id, queue=queue)
+                    continue
+                jobs.append(job)
+    for job in jobs:
+        log.info("job claimed", job=job.id, queue=queue, attempt=job.retry_count + 1,
+                 engine=job.engine.info.name if job.engine else None, batch=len(jobs))
+    return True, jobs
 
 
 class _Monitor(threading.Thread):
@@ -201,10 +214,11 @@ def _params(data: dict) -> dict:
 
 
 class Runner:
-    def __init__(self, boss: PgBoss, storage: Storage, progress_interval: float):
+    def __init__(self, boss: PgBoss, storage: Storage, progress_interval: float, sizer: Optional[BatchSizer] = None):
         self.boss, self.storage, self.progress_interval = boss, storage, progress_interval
+        self.sizer = sizer or BatchSizer(1, "cpu")
 
-    # --- running the engine --------------------------------------------------------------------
+    # --- inputs --------------------------------------------------------------------------------
     def _input(self, job: ClaimedJob) -> AudioData:
         inp = job.data.get("input")
         if not isinstance(inp, dict) or not inp.get("storageKey"):
@@ -215,56 +229,96 @@ class Runner:
             raise audio_io.InputMissing(str(e)) from e
         return audio_io.decode(path)
 
-    def _execute(self, job: ClaimedJob, report: Callable[[float], None]) -> tuple[dict, Optional[AudioData]]:
+    def _task(self, job: ClaimedJob, report: Callable[[float], None]) -> Task:
+        """The engine's view of a job: decoded audio and typed parameters."""
         if job.engine_error:
             raise job.engine_error
-        engine, kind, p = job.engine, job.kind, _params(job.data)
+        kind, p = job.kind, _params(job.data)
         try:
             if kind == "denoise":
-                out = engine.run(self._input(job), report)
-                return {"kind": "denoise"}, out
+                return Task(kind=kind, report=report, audio=self._input(job))
             if kind == "align":
-                transcript, language = p["transcript"], p["language"]
-                res: AlignOutput = engine.run(self._input(job), transcript, language, report)
-                return {"kind": "align", "words": _words(res.words), "language": res.language,
-                        "notes": dict(res.notes or {})}, None
+                return Task(kind=kind, report=report, audio=self._input(job), transcript=str(p["transcript"]),
+                            language=str(p.get("language") or "en"))
             if kind == "synthesize":
-                text = p["text"]
-                out = engine.run(text, str(p.get("emotion") or "neutral"), p.get("voice"),
-                                 str(p.get("language") or "en"), report)
-                # The interface returns AudioData; accept (audio, words) or an object with .audio/.words too.
-                if isinstance(out, tuple):
-                    audio, words = out[0], out[1]
-                else:
-                    audio, words = getattr(out, "audio", out), getattr(out, "words", None)
-                return {"kind": "synthesize", "words": _words(words)}, audio
+                return Task(kind=kind, report=report, text=str(p["text"]), emotion=str(p.get("emotion") or "neutral"),
+                            voice=p.get("voice"), language=str(p.get("language") or "en"),
+                            intensity=float(p["intensity"]) if p.get("intensity") is not None else 0.5)
         except KeyError as e:
             raise EngineInputError("INVALID_PARAMS", f"missing job parameter {e.args[0]!r}") from e
         raise EngineInputError("UNKNOWN_KIND", f"unknown job kind {kind!r}")
 
-    def run(self, db: Db, job: ClaimedJob) -> str:
-        """Runs one claimed attempt to its end; returns how it ended (for logs and tests)."""
-        started = time.monotonic()
-        deadline = started + job.expire_seconds
-        monitor = _Monitor(db, self.boss, job, deadline)
-        report = _Reporter(job, monitor, deadline, self.progress_interval)
-        monitor.start()
-        outcome: Any
-        try:
-            outcome = self._execute(job, report)
-        except Cancelled as e:
-            outcome = e
-        except EngineInputError as e:
-            outcome = _Failure(e.code, e.message, False, e)
-        except (audio_io.InputMissing, audio_io.DecodeFailed) as e:
-            outcome = _Failure(e.code, str(e), False, e)
-        except Exception as e:  # any engine bug: retry, never kill the loop
-            log.error("engine error", exc=e, job=job.id)
-            outcome = _Failure("ENGINE_ERROR", f"{type(e).__name__}: {e}", True, e)
-        finally:
-            monitor.stop()
-        elapsed = round(time.monotonic() - started, 3)
+    # --- outputs -------------------------------------------------------------------------------
+    def _outcome(self, job: ClaimedJob, task: Task, out: object) -> Any:
+        """An engine output (or exception) -> (result, audio) | Cancelled | _Failure."""
+        if isinstance(out, Cancelled) or (task.cancelled and not isinstance(out, BaseException)):
+            return out if isinstance(out, Cancelled) else Cancelled(job.control.reason or "cancelled")
+        if isinstance(out, EngineInputError):
+            return _Failure(out.code, out.message, False, out)
+        if isinstance(out, DeviceOutOfMemoryFailure):
+            return _Failure(out.code, str(out), True, out)
+        if isinstance(out, BaseException):  # any engine bug: retry, never kill the loop
+            log.error("engine error", exc=out, job=job.id)
+            return _Failure("ENGINE_ERROR", f"{type(out).__name__}: {out}", True, out)
+        kind, p = task.kind, _params(job.data)
+        if kind == "denoise":
+            return {"kind": "denoise"}, out
+        if kind == "align":
+            res: AlignOutput = out  # type: ignore[assignment]
+            return {"kind": "align", "words": _words(res.words), "language": res.language,
+                    "notes": dict(res.notes or {})}, None
+        # synthesize: AudioData (SynthAudio with .words), or (audio, words)
+        if isinstance(out, tuple):
+            audio, words = out[0], out[1]
+        else:
+            audio, words = getattr(out, "audio", out), getattr(out, "words", None)
+        rate = p.get("sampleRate")
+        if rate and int(rate) != audio.sample_rate:
+            audio = AudioData(resample(audio.samples, audio.sample_rate, int(rate)), int(rate))
+        return {"kind": "synthesize", "words": _words(words)}, audio
 
+    # --- running -------------------------------------------------------------------------------
+    def run(self, db: Db, job: ClaimedJob) -> str:
+        """One job on its own (a batch of one); returns how it ended."""
+        return self.run_batch(db, [job])[job.id]
+
+    def run_batch(self, db: Db, jobs: list[ClaimedJob]) -> dict[str, str]:
+        """Runs claimed attempts to their end: jobs that share an engine go to it together, in
+        batches of at most its cap; each job is settled on its own as soon as its batch ends.
+        Returns job id -> how it ended (for logs and tests)."""
+        ended: dict[str, str] = {}
+        started = {j.id: time.monotonic() for j in jobs}
+        monitors: dict[str, _Monitor] = {}
+        groups: dict[int, tuple[Engine, list[tuple[ClaimedJob, Task]]]] = {}
+        for job in jobs:
+            deadline = started[job.id] + job.expire_seconds
+            monitors[job.id] = monitor = _Monitor(db, self.boss, job, deadline)
+            monitor.start()
+            try:
+                task = self._task(job, _Reporter(job, monitor, deadline, self.progress_interval))
+            except EngineInputError as e:
+                ended[job.id] = self._settle(db, job, _Failure(e.code, e.message, False, e), started[job.id], monitor)
+            except (audio_io.InputMissing, audio_io.DecodeFailed) as e:
+                ended[job.id] = self._settle(db, job, _Failure(e.code, str(e), False, e), started[job.id], monitor)
+            except Exception as e:
+                log.error("could not prepare the job", exc=e, job=job.id)
+                ended[job.id] = self._settle(db, job, _Failure("ENGINE_ERROR", f"{type(e).__name__}: {e}", True, e),
+                                             started[job.id], monitor)
+            else:
+                groups.setdefault(id(job.engine), (job.engine, []))[1].append((job, task))
+        for engine, items in groups.values():
+            while items:
+                size = self.sizer.cap(engine)
+                chunk, items = items[:size], items[size:]
+                outs = run_batch(engine, [t for _, t in chunk], self.sizer)
+                for (job, task), out in zip(chunk, outs):
+                    ended[job.id] = self._settle(db, job, self._outcome(job, task, out), started[job.id],
+                                                 monitors[job.id])
+        return ended
+
+    def _settle(self, db: Db, job: ClaimedJob, outcome: Any, started: float, monitor: "_Monitor") -> str:
+        monitor.stop()
+        elapsed = round(time.monotonic() - started, 3)
         if isinstance(outcome, Cancelled):
             reason = job.control.reason or "cancelled"
             if reason not in RETRYABLE_CANCEL:
@@ -274,7 +328,6 @@ class Runner:
             code = RETRYABLE_CANCEL[reason]
             msg = "job timed out in the worker" if reason == "timeout" else "worker shutting down"
             outcome = _Failure(code, msg, True, None)
-
         try:
             if isinstance(outcome, _Failure):
                 return self.settle_failure(db, job, outcome)

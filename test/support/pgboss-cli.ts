@@ -3,6 +3,7 @@
 //
 //   install   <url>                          migrate pg-boss + ensureQueues (test settings), stop
 //   send      <url> <queue> <json> [id]      prints the job id
+//   send-many <url> <queue> <gapMs> <json> <id> [<json> <id> ...]   sends them <gapMs> apart, one process
 //   job       <url> <queue> <id>             prints getJobById as JSON (or null)
 //   cancel    <url> <queue> <id>
 //   supervise <url> <seconds>                run a supervising instance for that long
@@ -50,6 +51,17 @@ switch (cmd) {
     if (!queue || !json) usage();
     const sent = await withBoss(url, false, (b) => b.send(queue, JSON.parse(json), id ? { id } : {}));
     console.log(sent);
+    break;
+  }
+  case 'send-many': {
+    const [queue, gap, ...pairs] = rest;
+    if (!queue || !gap || pairs.length === 0 || pairs.length % 2) usage();
+    await withBoss(url, false, async (b) => {
+      for (let i = 0; i < pairs.length; i += 2) {
+        if (i) await new Promise((r) => setTimeout(r, Number(gap)));
+        console.log(await b.send(queue, JSON.parse(pairs[i]!), { id: pairs[i + 1]! }));
+      }
+    });
     break;
   }
   case 'job': {

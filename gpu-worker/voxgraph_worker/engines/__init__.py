@@ -1,17 +1,13 @@
-"""Engine registry: the default engine per job kind."""
+"""Speech engines. The interface is in base.py; which engines a worker offers is in catalog.py.
 
-from __future__ import annotations
-
-from .align import Aligner
-from .align_dtw import DtwAligner
-from .align_pocketsphinx import PocketsphinxAligner
-from .base import Engine
-from .denoise_mmse import MmseLsaDenoiser
-from .synth_espeak import EspeakSynthesizer
-
-ALL: list[type[Engine]] = [MmseLsaDenoiser, Aligner, PocketsphinxAligner, DtwAligner, EspeakSynthesizer]
+`ALL` and `default_engines` are re-exported lazily so that importing one engine module (or
+base.py) does not load every engine's libraries.
+"""
 
 
-def default_engines() -> dict[str, Engine]:
-    """One fresh (not loaded) engine per kind."""
-    return {"denoise": MmseLsaDenoiser(), "align": Aligner(), "synthesize": EspeakSynthesizer()}
+def __getattr__(name):
+    if name in ("ALL", "default_engines"):
+        from . import catalog
+
+        return getattr(catalog, name)
+    raise AttributeError(name)
