@@ -14,6 +14,8 @@ export const ErrorCode = {
   CORRUPT_AUDIO: 'CORRUPT_AUDIO', // audio that fails to decode (truncated, damaged)
   AUDIO_TOO_LONG: 'AUDIO_TOO_LONG',
   JOB_NOT_CANCELLABLE: 'JOB_NOT_CANCELLABLE', // already finished
+  ENGINE_UNAVAILABLE: 'ENGINE_UNAVAILABLE', // no live worker offers the engine named in the input
+  UNSUPPORTED_LANGUAGE: 'UNSUPPORTED_LANGUAGE', // no live engine of the kind speaks the language asked for
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -6,6 +6,7 @@ import './types/enums.ts';
 import './types/audio.ts';
 import './types/job-result.ts';
 import './types/job.ts';
+import './types/engine.ts';
 import './types/inputs.ts';
 import './types/query.ts';
 import './types/mutation.ts';

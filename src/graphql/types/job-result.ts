@@ -38,6 +38,16 @@ const AlignResult = builder.objectRef<Extract<ResultShape, { kind: 'align' }>>('
       description: 'Whether the engine denoised the audio before aligning it (it does so when the audio is noisy).',
       resolve: (r) => Boolean(r.notes?.denoised),
     }),
+    snrDb: t.float({
+      nullable: true,
+      description: 'The signal-to-noise ratio the aligner estimated for the input, in dB (null when the engine gives none).',
+      resolve: (r) => (typeof r.notes?.snrDb === 'number' ? r.notes.snrDb : null),
+    }),
+    engine: t.string({
+      nullable: true,
+      description: 'The engine that produced the word times (e.g. pocketsphinx or espeak-dtw under "auto").',
+      resolve: (r) => (typeof r.notes?.engine === 'string' ? r.notes.engine : null),
+    }),
   }),
 });
 

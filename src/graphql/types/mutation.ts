@@ -1,5 +1,6 @@
 import { cancelJob } from '../../jobs/cancel.ts';
 import { enqueueJob, storeUploadRow } from '../../jobs/enqueue.ts';
+import { checkEngineChoice } from '../../engines/catalog.ts';
 import type { JobKind } from '../../jobs/kinds.ts';
 import { ingestUpload } from '../../uploads/ingest.ts';
 import { builder } from '../builder.ts';
@@ -15,6 +16,8 @@ type Source = { audioId?: string | null; file?: Promise<FileUpload> | null };
 async function submit(ctx: Context, kind: JobKind, source: Source | null, params: Record<string, unknown>, opts: { engine?: string | null; priority?: number | null }) {
   const tenant = tenantOf(ctx);
   const { config, pool, boss, storage } = ctx.deps;
+  // Before the upload is read: a job no worker could run is refused without storing anything.
+  await checkEngineChoice(pool, config.workerReadySeconds, kind, opts.engine, (params.language as string | undefined) ?? null);
   const input = !source
     ? null
     : source.file
@@ -62,7 +65,7 @@ builder.mutationType({
       resolve: (_r, { input }, ctx) => {
         tenantOf(ctx);
         const v = validate(synthesizeRules(ctx.deps.config.maxTextChars), input);
-        const params = { text: v.text, emotion: v.emotion ?? 'neutral', voice: v.voice ?? null, language: v.language ?? 'en' };
+        const params = { text: v.text, emotion: v.emotion ?? 'neutral', voice: v.voice ?? null, language: v.language ?? 'en', intensity: v.intensity ?? 0.5, sampleRate: v.sampleRate ?? null };
         return submit(ctx, 'synthesize', null, params, v);
       },
     }),

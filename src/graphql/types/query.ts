@@ -7,6 +7,9 @@ import { tenantOf } from '../context.ts';
 import { AudioRef } from './audio.ts';
 import { JobKindEnum, JobStatusEnum } from './enums.ts';
 import { JobRef } from './job.ts';
+import { EngineRef } from './engine.ts';
+import { listEngines, speaks } from '../../engines/catalog.ts';
+import { LANGUAGES } from './enums.ts';
 
 const isUuid = (s: string) => z.uuid().safeParse(s).success;
 
@@ -36,6 +39,22 @@ function decodeCursor(c: string): { createdAt: Date; id: string } {
 
 builder.queryType({
   fields: (t) => ({
+    engines: t.field({
+      type: [EngineRef],
+      description: 'The engines the live workers offer, defaults first within each kind. Empty while no worker is up.',
+      args: {
+        kind: t.arg({ type: JobKindEnum, required: false }),
+        language: t.arg.string({ required: false, description: 'Only engines that speak this ISO 639 code (or any language).' }),
+      },
+      resolve: async (_r, args, ctx) => {
+        tenantOf(ctx);
+        if (args.language && !(LANGUAGES as readonly string[]).includes(args.language)) {
+          throw apiError(ErrorCode.BAD_USER_INPUT, `language: must be one of ${LANGUAGES.join(', ')}`, { field: 'language' });
+        }
+        const all = await listEngines(ctx.deps.pool, ctx.deps.config.workerReadySeconds);
+        return all.filter((e) => (!args.kind || e.kind === args.kind) && speaks(e, args.language));
+      },
+    }),
     job: t.field({
       type: JobRef,
       nullable: true,

@@ -1,0 +1,83 @@
+// The engines on offer, as the live workers report them in their heartbeat rows
+// (voxgraph.worker.engines, written by gpu-worker/voxgraph_worker/registry.py describe()).
+// One entry per (kind, name) across workers; a worker whose heartbeat is older than
+// WORKER_READY_SECONDS is not live and does not count.
+import type pg from 'pg';
+import { z } from 'zod';
+import { apiError, ErrorCode } from '../errors.ts';
+import { JOB_KINDS, type JobKind } from '../jobs/kinds.ts';
+import { liveWorkers } from '../jobs/store.ts';
+
+// What one worker says about one engine. Parsed leniently: a worker of another version may add
+// fields, and a malformed entry is skipped rather than failing the query.
+const WorkerEngine = z.object({
+  kind: z.string(),
+  name: z.string(),
+  version: z.string().default(''),
+  device: z.string().default('cpu'),
+  languages: z.array(z.string()).default([]),
+  voices: z.record(z.string(), z.array(z.string())).default({}),
+  maxBatch: z.number().int().default(1),
+  plugin: z.boolean().default(false),
+  default: z.boolean().default(false),
+});
+
+export type EngineEntry = {
+  kind: string;
+  name: string;
+  versions: string[];
+  devices: string[];
+  languages: string[]; // empty: language independent
+  voices: Record<string, string[]>;
+  maxBatch: number;
+  plugin: boolean;
+  isDefault: boolean; // the default of its kind on at least one worker
+  workers: number;
+};
+
+export async function listEngines(db: pg.Pool, liveWithinSeconds: number): Promise<EngineEntry[]> {
+  const byKey = new Map<string, EngineEntry>();
+  for (const w of await liveWorkers(db, liveWithinSeconds)) {
+    for (const raw of Array.isArray(w.engines) ? w.engines : []) {
+      const p = WorkerEngine.safeParse(raw);
+      if (!p.success || !(JOB_KINDS as readonly string[]).includes(p.data.kind)) continue;
+      const e = p.data;
+      const key = `${e.kind}/${e.name}`;
+      const entry = byKey.get(key) ?? { kind: e.kind, name: e.name, versions: [], devices: [], languages: [], voices: {}, maxBatch: 1, plugin: e.plugin, isDefault: false, workers: 0 };
+      byKey.set(key, entry);
+      entry.workers += 1;
+      addUnique(entry.versions, e.version);
+      addUnique(entry.devices, e.device);
+      for (const l of e.languages) addUnique(entry.languages, l);
+      for (const [lang, names] of Object.entries(e.voices)) for (const v of names) addUnique((entry.voices[lang] ??= []), v);
+      entry.maxBatch = Math.max(entry.maxBatch, e.maxBatch);
+      entry.isDefault ||= e.default;
+    }
+  }
+  return [...byKey.values()].sort((a, b) => a.kind.localeCompare(b.kind) || Number(b.isDefault) - Number(a.isDefault) || a.name.localeCompare(b.name));
+}
+
+export const speaks = (e: EngineEntry, language: string | null | undefined) => !language || e.languages.length === 0 || e.languages.includes(language);
+
+/**
+ * Refuses at submit time a job no live worker could run: an engine name nobody offers, or a
+ * language no engine of the kind (or the named engine) speaks. With no live worker of the kind at
+ * all the job is accepted: workers may be starting, and the job waits in the queue for them.
+ */
+export async function checkEngineChoice(db: pg.Pool, liveWithinSeconds: number, kind: JobKind, engine: string | null | undefined, language: string | null | undefined) {
+  const offered = (await listEngines(db, liveWithinSeconds)).filter((e) => e.kind === kind);
+  if (offered.length === 0) return;
+  if (engine) {
+    const e = offered.find((x) => x.name === engine);
+    if (!e) {
+      throw apiError(ErrorCode.ENGINE_UNAVAILABLE, `engine: no live worker offers ${kind} engine "${engine}"; available: ${offered.map((x) => x.name).join(', ')}`, { field: 'engine' });
+    }
+    if (!speaks(e, language)) throw apiError(ErrorCode.UNSUPPORTED_LANGUAGE, `language: engine "${engine}" does not support "${language}"`, { field: 'language' });
+  } else if (!offered.some((e) => speaks(e, language))) {
+    throw apiError(ErrorCode.UNSUPPORTED_LANGUAGE, `language: no live ${kind} engine supports "${language}"`, { field: 'language' });
+  }
+}
+
+function addUnique(list: string[], v: string) {
+  if (!list.includes(v)) list.push(v);
+}
