@@ -1,0 +1,1 @@
+"""Our own torch modules of reference architectures, built so that published checkpoints load."""
