@@ -74,8 +74,14 @@ def _speaks(e: Engine, language: Optional[str]) -> bool:
     return language is None or not e.info.languages or language in e.info.languages
 
 
-def select(registry: Registry, kind: str, requested: Optional[str], language: Optional[str] = None) -> Engine:
-    """The engine for a job: the requested one by name, else the kind's best that speaks the language."""
+def _offers_voice(e: Engine, language: Optional[str], voice: Optional[str]) -> bool:
+    return voice is None or voice in (e.info.voices or {}).get(language or "", [])
+
+
+def select(registry: Registry, kind: str, requested: Optional[str], language: Optional[str] = None,
+           voice: Optional[str] = None) -> Engine:
+    """The engine for a job: the requested one by name, else the kind's best that speaks the
+    language, preferring one that lists the requested voice (a voice is engine-specific)."""
     engines = registry.get(kind) or []
     if not engines:
         raise EngineInputError("ENGINE_UNAVAILABLE", f"this worker has no {kind} engine")
@@ -88,9 +94,12 @@ def select(registry: Registry, kind: str, requested: Optional[str], language: Op
                 return e
         raise EngineInputError("ENGINE_UNAVAILABLE",
                                f"unknown {kind} engine {requested!r}; available: {', '.join(e.info.name for e in engines)}")
-    for e in engines:
-        if _speaks(e, language):
+    speaking = [e for e in engines if _speaks(e, language)]
+    for e in speaking:
+        if _offers_voice(e, language, voice):
             return e
+    if speaking:
+        return speaking[0]  # it may still accept the voice, or it fails the job with UNKNOWN_VOICE
     raise EngineInputError("UNSUPPORTED_LANGUAGE", f"no {kind} engine on this worker supports language {language!r}")
 
 

@@ -80,7 +80,9 @@ def claim(db: Db, boss: PgBoss, registry: Registry, queue: str, limit: int = 1) 
                 requested = params.get("engine")
                 engine, err = None, None
                 try:
-                    engine = select(registry, str(data.get("kind") or queue), requested, _language(data))
+                    voice = params.get("voice")
+                    engine = select(registry, str(data.get("kind") or queue), requested, _language(data),
+                                    str(voice) if voice else None)
                 except EngineInputError as e:
                     err = e
                 job = ClaimedJob(id=str(r["id"]), queue=queue, data=data, retry_count=int(r["retryCount"]),
