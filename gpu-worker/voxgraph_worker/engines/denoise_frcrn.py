@@ -80,14 +80,15 @@ class _Window:
 class FrcrnDenoiser(Engine):
     """FrcrnDenoiser(model_dir, device="cuda"); engine "frcrn" (plug-in).
 
-    memory_mb_per_item: the worker hands at most len(tasks) windows (of <= 10 s) to the network
-    at once, so one job needs one window's activations, whatever its length: about 2.6 GB in
-    fp32 as measured on the CPU for a 10 s window, so an estimate of 1.6 GB at fp16/bf16 with
-    the weights and cuDNN workspace; not measured on a GPU (none was available).
+    memory_mb_per_item: run_batch puts at most len(tasks) windows (<= 10 s each) through the
+    network at once, so a job needs one window's activations whatever its length. Measured on the
+    CPU in fp32: one 10 s window of the full-size model grew peak RSS by 639 MiB; at fp16/bf16
+    most activations halve, so 800 MiB leaves room for cuDNN workspaces. An estimate: no GPU was
+    available to measure it on.
     """
 
     info = EngineInfo(kind="denoise", name="frcrn", version="1.0", plugin=True, max_batch=16,
-                      memory_mb_per_item=1600.0)
+                      memory_mb_per_item=800.0)
 
     def __init__(self, model_dir: str, device: str = "cuda", window_s: float = 10.0, overlap_s: float = 1.0):
         if overlap_s <= 0 or window_s <= 2 * overlap_s:
