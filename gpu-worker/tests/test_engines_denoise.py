@@ -78,10 +78,11 @@ def heldout():
 # --- quality ---------------------------------------------------------------------------------
 
 def test_mmse_lsa_quality_on_held_out_speech(mmse, heldout):
-    # Measured on all 12 held-out clips: +7.4 dB mean over white+pink at 0/5/10 dB (target +5).
+    # Measured on these 6 clips: +8.05 dB mean over white+pink at 0/5/10 dB, worst condition +5.8
+    # (all 12 held-out clips: +7.4; the target is +5). A gain 70 % weaker in dB scores +4.2 here.
     r = evaluation.evaluate(evaluation.engine_denoiser(mmse), heldout, noises=("white", "pink"))
-    assert evaluation.target_mean(r) >= 4.0
-    assert all(v["si_sdri"] >= 2.5 and v["seg_snri"] >= 2.0 for v in r.values()), r
+    assert evaluation.target_mean(r) >= 5.0
+    assert all(v["si_sdri"] >= 4.0 and v["seg_snri"] >= 3.0 for v in r.values()), r
 
 
 def test_mmse_lsa_does_no_harm_on_babble(mmse, heldout):
@@ -91,9 +92,10 @@ def test_mmse_lsa_does_no_harm_on_babble(mmse, heldout):
 
 
 def test_fast_quality_on_held_out_speech(fast, heldout):
+    # Measured on these 6 clips: +6.64 dB mean, worst condition +3.75.
     r = evaluation.evaluate(evaluation.engine_denoiser(fast), heldout, noises=("white", "pink"))
-    assert evaluation.target_mean(r) >= 3.0
-    assert all(v["si_sdri"] >= 1.5 for v in r.values()), r
+    assert evaluation.target_mean(r) >= 5.0
+    assert all(v["si_sdri"] >= 2.5 for v in r.values()), r
 
 
 # --- formats and edges -----------------------------------------------------------------------
