@@ -16,7 +16,11 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
+import numpy as np
+
 from .tokens import Token
+
+_REFINE_S = 0.3
 
 
 @dataclass
@@ -27,13 +31,18 @@ class Chunk:
     last: int
 
 
-def plan_chunks(words: Sequence[tuple[float, float]], duration: float, max_s: float) -> list[Chunk]:
+def plan_chunks(words: Sequence[tuple[float, float]], duration: float, max_s: float,
+                audio: Optional[np.ndarray] = None, sr: int = 16000) -> list[Chunk]:
     """Chunks of at most max_s covering [0, duration], cut in pauses between words.
 
     Each cut goes in the widest gap whose middle falls in the second half of the allowed span (so
     chunks are not needlessly short), else the widest before the limit; with no gap at all
     (speech running past the limit) the cut is at the limit and the straddling word goes to the
     chunk holding its middle. Every word is assigned to exactly one chunk, in order.
+
+    With the audio given, a cut in a gap moves to the quietest moment within _REFINE_S of it
+    (never past the middles of its two words): rough times from a first pass can be off by a
+    few hundred milliseconds, and a cut must not clip a word.
     """
     if max_s <= 0:
         raise ValueError("max_s must be positive")
@@ -49,6 +58,10 @@ def plan_chunks(words: Sequence[tuple[float, float]], duration: float, max_s: fl
         pick = max(late or gaps, key=lambda g: (g[0], g[1]), default=None)
         if pick is not None and pick[2] > first:
             cut, k = pick[1], pick[2]
+            if audio is not None:
+                lo = max(start, (words[k - 1][0] + words[k - 1][1]) / 2, cut - _REFINE_S)
+                hi = min(limit, (words[k][0] + words[k][1]) / 2, cut + _REFINE_S)
+                cut = quietest(audio, sr, cut, lo, hi)
         else:
             cut = limit
             k = first
@@ -58,6 +71,27 @@ def plan_chunks(words: Sequence[tuple[float, float]], duration: float, max_s: fl
         start, first = cut, k
     chunks.append(Chunk(start, duration, first, n))
     return chunks
+
+
+def quietest(audio: np.ndarray, sr: int, near: float, lo: float, hi: float) -> float:
+    """The middle of the quietest 10 ms frame (energy smoothed over 50 ms) in [lo, hi], the one
+    nearest `near` among equals."""
+    hop = max(1, sr // 100)
+    a, b = int(lo * sr) // hop, int(hi * sr) // hop
+    if b - a < 1:
+        return near
+    x = np.asarray(audio[a * hop:(b + 1) * hop], np.float64)
+    frames = len(x) // hop
+    if frames < 1:
+        return near
+    e = (x[:frames * hop].reshape(frames, hop) ** 2).mean(axis=1)
+    e = np.convolve(e, np.ones(5) / 5, mode="same")
+    t = (a + np.arange(frames) + 0.5) * hop / sr
+    ok = (t >= lo) & (t <= hi)
+    if not ok.any():
+        return near
+    best = np.flatnonzero(ok & (e <= e[ok].min() * (1 + 1e-9) + 1e-20))
+    return float(t[best[np.argmin(np.abs(t[best] - near))]])
 
 
 def _kept(ch: str) -> bool:

@@ -36,6 +36,9 @@ LANGUAGE_NAMES = {"zh": "Chinese", "yue": "Cantonese", "en": "English", "fr": "F
                   "it": "Italian", "ja": "Japanese", "ko": "Korean", "pt": "Portuguese", "ru": "Russian",
                   "es": "Spanish"}
 MAX_AUDIO_S = 300.0  # upstream: "up to 5 minutes of speech"
+# Each chunk's audio reaches this far past its cuts, so a word the rough pass misplaced across a
+# cut is still heard whole by the chunk that is told about it.
+MARGIN_S = 0.5
 _SR = 16000
 
 
@@ -47,6 +50,7 @@ def _no_report(_: float) -> None:
 class _Piece:
     task: int
     chunk: Chunk
+    offset: float  # seconds: where `samples` starts in the job's audio
     samples: np.ndarray
     text: str
 
@@ -147,7 +151,7 @@ class Qwen3Aligner(Engine):
                                         text=[pieces[k].text for k in batch],
                                         language=[LANGUAGE_NAMES[tasks[pieces[k].task].language] for k in batch])
                 for k, r in zip(batch, res):
-                    off = pieces[k].chunk.start
+                    off = pieces[k].offset
                     units[k] = [(str(it.text), float(it.start_time) + off, float(it.end_time) + off) for it in r]
             done += len(live[b:b + self.info.max_batch])
             try:
@@ -190,12 +194,15 @@ class Qwen3Aligner(Engine):
                                     lambda f: t.report(0.2 * f)).words
             if len(rough) != len(toks):
                 raise RuntimeError(f"rough aligner returned {len(rough)} words for {len(toks)} tokens")
-            chunks = plan_chunks([(w.start, w.end) for w in rough], duration, self.max_chunk_s)
+            margin = MARGIN_S if self.max_chunk_s > 8 * MARGIN_S else 0.0
+            chunks = plan_chunks([(w.start, w.end) for w in rough], duration, self.max_chunk_s - 2 * margin,
+                                 audio=x, sr=_SR)
         pieces = []
         for c in chunks:
             if c.last <= c.first:
                 continue  # no words in this stretch (a long pause): nothing to align
             text = t.transcript[toks[c.first].start:toks[c.last - 1].end]
-            seg = x[int(round(c.start * _SR)):int(round(c.end * _SR))]
-            pieces.append(_Piece(-1, c, np.ascontiguousarray(seg, np.float32), text))
+            a = 0 if len(chunks) == 1 else max(0, int(round((c.start - margin) * _SR)))
+            b = len(x) if len(chunks) == 1 else min(len(x), int(round((c.end + margin) * _SR)))
+            pieces.append(_Piece(-1, c, a / _SR, np.ascontiguousarray(x[a:b], np.float32), text))
         return toks, pieces
