@@ -10,7 +10,10 @@ qwen_asr/inference/qwen3_forced_aligner.py):
 `align` takes lists (one batch) and splits the text itself: whitespace words cleaned to letters,
 digits and apostrophes, Han characters one unit each, Japanese by nagisa, Korean by soynlp.
 The model accepts up to 5 minutes of speech per item, so longer audio is cut (align_chunking) in
-pauses found by a first pass of our CPU aligner, and each chunk is aligned with its own words.
+pauses found by a first pass of our CPU aligner (each cut moved to the quietest moment nearby),
+and each chunk is aligned with its own words; a chunk's audio reaches MARGIN_S past its cuts so
+that a word the rough pass misplaced is still heard whole. Chunks of all jobs in a batch go to
+`align` together, up to max_batch items per call.
 
 Not run here: the qwen_asr package and the model's weights were not available on this machine.
 The tests drive this engine through a small stand-in `qwen_asr` module with the documented
@@ -142,7 +145,7 @@ class Qwen3Aligner(Engine):
             except (EngineInputError, Cancelled) as e:
                 results[i] = e
         units: list[Optional[list[tuple[str, float, float]]]] = [None] * len(pieces)
-        live = [k for k in range(len(pieces))]
+        live = list(range(len(pieces)))
         done = 0
         for b in range(0, len(live), self.info.max_batch):
             batch = [k for k in live[b:b + self.info.max_batch] if not tasks[pieces[k].task].cancelled]
