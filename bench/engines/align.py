@@ -9,6 +9,7 @@ from typing import Callable, Optional
 import numpy as np
 
 import datasets
+import discover
 from timing import Clock, timed
 from voxgraph_eval.metrics import boundary_errors, summary
 from voxgraph_worker.engines.base import AudioData
@@ -33,11 +34,16 @@ def supports(eng, language: str) -> bool:
 
 def run(engines: list, sets: datasets.Sets, quick: bool, log: Callable[[str], None]) -> dict:
     clips = sets.align_clips(quick)
+    failed, loaded = [], []
     for eng in engines:
-        with timed() as t:
-            eng.load()
-            eng.warmup()
-        eng._bench_load_s = round(t.clock.wall, 3)
+        load_s, err = discover.start(eng)
+        if err:
+            failed.append(err)
+            log("  " + err)
+        else:
+            eng._bench_load_s = round(load_s, 3)
+            loaded.append(eng)
+    engines = loaded
     rows = []
     for lang, cl in clips.items():
         sources = sorted({c.source.split("@")[0] if c.source.startswith("espeak") else c.source for c in cl})
@@ -50,7 +56,7 @@ def run(engines: list, sets: datasets.Sets, quick: bool, log: Callable[[str], No
                     log(f"  {r['engine']} {lang} {r['condition']}: mean {r['mean_ms']:.1f} ms, "
                         f"failures {r['failures']}/{r['clips']}, RTF {r['rtf_cpu']:.3f}")
     human = _human(engines, sets, quick, log)
-    out = {"engines": [], "rows": rows, "human": human}
+    out = {"engines": [], "rows": rows, "human": human, "failed_to_load": failed}
     for eng in engines:
         mine = [r for r in rows if r["engine"] == eng.info.name]
         total = Clock()

@@ -12,6 +12,7 @@ A source whose package is missing is left out and named in `skipped`.
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -58,6 +59,10 @@ class Sets:
     def english(self, flite_voices: tuple[str, ...], n_sentences: int, with_festival: bool) -> list[Clip]:
         texts = SENTENCES["en"][:n_sentences]
         out = []
+        if shutil.which("flite") is None:
+            if not any(x.startswith("flite speech") for x in self.skipped):
+                self.skipped.append("flite speech: flite not installed (Debian: flite)")
+            flite_voices = ()
         for v in flite_voices:
             for t in texts:
                 c = flite_clip(t, v)

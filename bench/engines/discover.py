@@ -70,11 +70,11 @@ def _construct(cls, model_dir: Optional[str], device: str):
 
 
 def _engine_classes(module) -> list[type]:
-    from voxgraph_worker.engines.base import Engine, EngineInfo
+    """Engine subclasses defined in `module` (info may be set per instance, in __init__)."""
+    from voxgraph_worker.engines.base import Engine
 
     return [c for _, c in inspect.getmembers(module, inspect.isclass)
-            if issubclass(c, Engine) and c is not Engine and c.__module__ == module.__name__
-            and isinstance(getattr(c, "info", None), EngineInfo)]
+            if issubclass(c, Engine) and c is not Engine and c.__module__ == module.__name__]
 
 
 def discover(device: str = "cpu", kinds: Optional[set[str]] = None) -> Found:
@@ -112,15 +112,33 @@ def _add(found: Found, mod: str, cls_name: Optional[str], model_dir: Optional[st
             found.skipped.append(f"{mod}.{cls_name}: class not found")
             return
     for cls in classes:
-        kind = cls.info.kind
-        if kinds is not None and kind not in kinds:
-            continue
-        if any(e.info.name == cls.info.name for e in found.engines.get(kind, [])):
-            continue
-        if cls_name is None and getattr(cls.info, "plugin", False):
-            found.skipped.append(f"{mod}.{cls.__name__}: unknown plug-in (add it to bench/engines/discover.py KNOWN)")
-            continue
         try:
-            found.engines.setdefault(kind, []).append(_construct(cls, model_dir, device))
+            eng = _construct(cls, model_dir, device)
         except Exception as exc:  # noqa: BLE001
             found.skipped.append(f"{mod}.{cls.__name__}: construction failed ({type(exc).__name__}: {exc})")
+            continue
+        info = getattr(eng, "info", None)
+        if info is None or not getattr(info, "kind", None):
+            continue  # a helper base class, not an engine
+        if kinds is not None and info.kind not in kinds:
+            continue
+        if any(e.info.name == info.name for e in found.engines.get(info.kind, [])):
+            continue
+        if cls_name is None and getattr(info, "plugin", False):
+            found.skipped.append(f"{mod}.{cls.__name__}: unknown plug-in (add it to bench/engines/discover.py KNOWN)")
+            continue
+        found.engines.setdefault(info.kind, []).append(eng)
+
+
+def start(eng) -> tuple[float, Optional[str]]:
+    """load() + warmup(); returns (seconds, None) or (seconds, why it failed) so one broken engine
+    is reported instead of stopping the bench."""
+    import time
+
+    t0 = time.perf_counter()
+    try:
+        eng.load()
+        eng.warmup()
+    except Exception as exc:  # noqa: BLE001
+        return time.perf_counter() - t0, f"{eng.info.kind} {eng.info.name}: load/warmup failed ({type(exc).__name__}: {exc})"
+    return time.perf_counter() - t0, None

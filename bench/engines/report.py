@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 
 def _f(v, fmt: str = ".1f", signed: bool = False) -> str:
@@ -34,7 +35,9 @@ def machine(m: dict) -> str:
 
 
 def denoise(d: dict) -> str:
-    out = [f"### Denoise\n\nClean clips ({len(d['clips'])}): {', '.join(d['clips'])}. "
+    counts = Counter(d["clips"])
+    clips = ", ".join(f"{c} ×{n}" if n > 1 else c for c, n in counts.items())
+    out = [f"### Denoise\n\nClean clips ({len(d['clips'])}, 16 kHz): {clips}. "
            "Each mixed with white / pink / babble noise at 0 / 5 / 10 dB (seed fixed per clip). "
            "Improvement = metric(clean, output) − metric(clean, noisy input), dB, mean over clips."]
     for e in d["engines"]:
@@ -48,6 +51,10 @@ def denoise(d: dict) -> str:
                    f"load+warmup {e['load_s']:.2f} s\n\n"
                    + table(["noise", "SNR dB", "SI-SDR impr. dB", "segSNR impr. dB", "failures", "RTF/core", "RTF wall"], rows))
         out.append(_targets(e["targets"], ".2f"))
+        if e.get("batch"):
+            b = e["batch"]
+            out.append(f"run_batch, {b['max_batch']} per call over {b['items']} mixtures: RTF wall "
+                       f"{_f(b['rtf_wall'], '.4f')}, RTF/core {_f(b['rtf_cpu'], '.4f')}, failures {b['failures']}.")
         if e["errors"]:
             out.append("Errors: " + "; ".join(e["errors"][:5]) + (" …" if len(e["errors"]) > 5 else ""))
     return "\n\n".join(out)

@@ -122,7 +122,8 @@ def main() -> int:
         results["synthesize"] = synthesize.run(found.engines.get("synthesize", []), aligner, sets, args.quick, log)
 
     info["elapsed_s"] = time.perf_counter() - t0
-    results["skipped"] = found.skipped + sets.skipped
+    failed = [e for k in kinds for e in (results.get(k) or {}).get("failed_to_load", [])]
+    results["skipped"] = failed + found.skipped + sets.skipped
     results["notes"] = found.notes
     print(render(results, kinds))
     if args.json:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Callable, Optional
 
 import datasets
+import discover
 from timing import Clock, timed
 from voxgraph_eval.metrics import boundary_errors, summary
 from voxgraph_worker.engines.base import AudioData
@@ -39,14 +40,20 @@ def call(eng, text: str, emotion: str, voice: Optional[str], language: str):
 
 
 def run(engines: list, aligner, sets: datasets.Sets, quick: bool, log: Callable[[str], None]) -> dict:
+    out = {"timing_aligner": None, "engines": [], "rows": [], "failed_to_load": []}
     if aligner is not None:
-        aligner.load()
-        aligner.warmup()
-    out = {"timing_aligner": aligner.info.name if aligner is not None else None, "engines": [], "rows": []}
+        err = discover.start(aligner)[1]
+        if err:
+            out["failed_to_load"].append(err + " (timing check off)")
+            aligner = None
+        else:
+            out["timing_aligner"] = aligner.info.name
     for eng in engines:
-        with timed() as t:
-            eng.load()
-            eng.warmup()
+        load_s, err = discover.start(eng)
+        if err:
+            out["failed_to_load"].append(err)
+            log("  " + err)
+            continue
         langs = eng.info.languages or ["en"]
         if quick:
             langs = [x for x in langs if x in ("en", "de", "zh")]
@@ -58,7 +65,7 @@ def run(engines: list, aligner, sets: datasets.Sets, quick: bool, log: Callable[
             log(f"  {row['engine']} {lang}: RTF {row['rtf_cpu']:.4f}, timing mean {row['timing_mean_ms']:.1f} ms")
         eng.release()
         out["engines"].append({"engine": eng.info.name, "version": eng.info.version, "plugin": eng.info.plugin,
-                               "device": eng.info.device, "load_s": round(t.clock.wall, 3),
+                               "device": eng.info.device, "load_s": round(load_s, 3),
                                "rtf_cpu": total.rtf_cpu(), "rtf_wall": total.rtf_wall()})
     if aligner is not None:
         aligner.release()
@@ -78,7 +85,7 @@ def _jobs(eng, lang: str, texts: list[str], quick: bool) -> list[tuple[str, str,
 def _language(eng, aligner, lang: str, sets: datasets.Sets, quick: bool) -> dict:
     texts = sets.synth_texts(lang, quick)
     row = {"engine": eng.info.name, "language": lang, "jobs": 0, "failures": 0, "failure_details": [],
-           "no_word_times": 0, "timing_failures": 0, "wall_s": 0.0, "cpu_s": 0.0, "audio_s": 0.0}
+           "no_word_times": 0, "timing_failures": 0, "wall_s": 0.0, "cpu_s": 0.0, "audio_s": 0.0, "jobs_detail": []}
     if not texts:
         row["note"] = "no test sentences for this language"
     clock, errors = Clock(), []
@@ -95,6 +102,8 @@ def _language(eng, aligner, lang: str, sets: datasets.Sets, quick: bool) -> dict
             continue
         t.clock.audio = audio.duration
         clock.add(t.clock)
+        row["jobs_detail"].append({"text": text[:40], "emotion": emotion, "voice": voice, "audio_s": audio.duration,
+                                   "rtf_cpu": t.clock.rtf_cpu(), "rtf_wall": t.clock.rtf_wall()})
         words = getattr(audio, "words", None) or []
         if not words:
             row["no_word_times"] += 1
