@@ -6,14 +6,14 @@
 set -euo pipefail
 FOR_TESTS=${1:-}
 PY=${WORKER_PYTHON:-/usr/bin/python3}
-APT_PACKAGES="python3-psycopg python3-numpy python3-scipy python3-soundfile python3-torch python3-pytest
+APT_PACKAGES="python3-psycopg python3-numpy python3-scipy python3-soundfile python3-torch python3-pytest python3-yaml
   espeak-ng libespeak-ng1 pocketsphinx python3-pocketsphinx pocketsphinx-en-us libspeexdsp1 ffmpeg sox flite"
 [ "$FOR_TESTS" = --test ] && APT_PACKAGES="$APT_PACKAGES chromium"
 
 have_all() {
   command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null && command -v espeak-ng >/dev/null &&
     command -v sox >/dev/null && command -v flite >/dev/null &&
-    [ -x "$PY" ] && "$PY" -c 'import psycopg, numpy, scipy, soundfile, torch, pocketsphinx, pytest' 2>/dev/null &&
+    [ -x "$PY" ] && "$PY" -c 'import psycopg, numpy, scipy, soundfile, torch, pocketsphinx, pytest, yaml' 2>/dev/null &&
     ls /usr/lib/*/libspeexdsp.so.1 /usr/lib/*/libespeak-ng.so.1 >/dev/null 2>&1 &&
     { [ "$FOR_TESTS" != --test ] || [ -x /usr/bin/chromium ]; }
 }
