@@ -1,6 +1,7 @@
 """The `fast` denoiser: libspeexdsp's preprocessor (spectral noise suppression) through ctypes.
 
-About five times faster than mmse-lsa and weaker (notes: +2.2 dB mean SI-SDR). The library works
+About 5x faster than mmse-lsa (RTF 0.0012 vs 0.0056) and ~1 dB weaker on white+pink noise
+(held-out SI-SDRi +6.4 vs +7.4 dB; voxgraph_eval.denoise). The library works
 on int16 frames in place, one stateful stream per channel, and its output lags its input by
 exactly one frame; we feed one extra frame at the end and drop the first frame of output.
 """
