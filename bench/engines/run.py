@@ -89,6 +89,8 @@ def main() -> int:
     ap.add_argument("--only", choices=KINDS, action="append", help="run only this kind (repeatable)")
     ap.add_argument("--json", metavar="OUT", help="write every figure to this JSON file")
     ap.add_argument("--device", default=None, help="device handed to engines that take one (default: cuda if available)")
+    ap.add_argument("--write-doc", metavar="MD", help="also put the tables into MD between the bench markers "
+                    "(docs/engines.md)")
     ap.add_argument("--engines", default=None, help="comma-separated engine names to keep (default: all found)")
     args = ap.parse_args()
     kinds = args.only or list(KINDS)
@@ -125,7 +127,11 @@ def main() -> int:
     failed = [e for k in kinds for e in (results.get(k) or {}).get("failed_to_load", [])]
     results["skipped"] = failed + found.skipped + sets.skipped
     results["notes"] = found.notes
-    print(render(results, kinds))
+    text = render(results, kinds)
+    print(text)
+    if args.write_doc:
+        write_doc(Path(args.write_doc), text)
+        log(f"updated {args.write_doc}")
     if args.json:
         Path(args.json).write_text(json.dumps(_clean(results), indent=1, ensure_ascii=False))
         log(f"wrote {args.json}")
@@ -142,6 +148,19 @@ def render(results: dict, kinds: list[str]) -> str:
     if results["skipped"] or results["notes"]:
         parts.append("### Skipped / notes\n\n" + "\n".join(f"- {s}" for s in results["notes"] + results["skipped"]))
     return "\n\n".join(p for p in parts if p) + "\n"
+
+
+BEGIN, END = "<!-- bench:engines:begin -->", "<!-- bench:engines:end -->"
+
+
+def write_doc(path: Path, text: str) -> None:
+    """Replace what lies between the markers; headings are pushed down one level to fit the doc."""
+    doc = path.read_text()
+    if BEGIN not in doc or END not in doc:
+        raise SystemExit(f"{path}: markers {BEGIN} / {END} not found")
+    body = "\n".join("#" + line if line.startswith("#") else line for line in text.splitlines())
+    head, rest = doc.split(BEGIN, 1)
+    path.write_text(head + BEGIN + "\n\n" + body + "\n\n" + END + rest.split(END, 1)[1])
 
 
 def _clean(o):
