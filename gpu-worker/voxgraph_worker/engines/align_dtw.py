@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import dsp, dtw, espeak
+from . import confidence, dsp, dtw, espeak
+from .align_denoise import Denoiser, prepare
 from .base import AlignedWord, AlignOutput, AudioData, Engine, EngineInfo, EngineInputError, ReportProgress
 from .tokens import Token, token_times, tokenize
 
@@ -23,7 +24,11 @@ def _no_report(_: float) -> None:
 
 
 class DtwAligner(Engine):
-    info = EngineInfo(kind="align", name="espeak-dtw", version="1.0", languages=list(espeak.LANGUAGES))
+    info = EngineInfo(kind="align", name="espeak-dtw", version="1.1", languages=list(espeak.LANGUAGES))
+
+    def __init__(self, device: str = "cpu", denoise: bool = True) -> None:
+        # DTW gained from denoising for every noise measured, so it denoises all noisy input.
+        self._denoiser = Denoiser(device) if denoise else None
 
     def load(self) -> None:
         espeak.sample_rate()  # initialises the library
@@ -37,8 +42,10 @@ class DtwAligner(Engine):
             raise EngineInputError("EMPTY_TRANSCRIPT", "the transcript has no words")
         if language not in espeak.VOICES:
             raise EngineInputError("UNSUPPORTED_LANGUAGE", f"no espeak voice for {language!r}")
-        words = align_tokens(dsp.mono16k(audio.samples, audio.sample_rate), transcript, tokens, language, report)
-        return AlignOutput(words=words, language=language)
+        p = prepare(audio, self._denoiser, False, lambda f: report(0.2 * f))
+        start = 0.2 if p.denoised else 0.0
+        words = align_tokens(p.x16, transcript, tokens, language, lambda f: report(start + (1 - start) * f))
+        return AlignOutput(words=words, language=language, notes={"engine": self.info.name, **p.notes()})
 
 
 def align_tokens(x16: np.ndarray, transcript: str, tokens: list[Token], language: str,
@@ -63,7 +70,7 @@ def align_tokens(x16: np.ndarray, transcript: str, tokens: list[Token], language
     duration = len(x16) / _SR
     times = np.clip(rows * _HOP, 0.0, duration)
 
-    # confidence: 1 for a perfect match, 0 for frames as unlike as random pairs
+    # match: 1 for a perfect match, 0 for frames as unlike as random pairs; confidence.dtw calibrates it
     rng = np.random.default_rng(0)
     rand = np.linalg.norm(fx[rng.integers(0, len(fx), 2000)] - fy[rng.integers(0, len(fy), 2000)], axis=1).mean()
     out: list[AlignedWord] = []
@@ -72,7 +79,8 @@ def align_tokens(x16: np.ndarray, transcript: str, tokens: list[Token], language
         s = max(float(s), prev_end)
         e = max(float(e), s)
         seg = cost[np.searchsorted(path[:, 1], c0):np.searchsorted(path[:, 1], max(c1, c0 + 1))]
-        conf = float(np.clip(1.0 - seg.mean() / rand, 0.0, 1.0)) if len(seg) and rand > 0 else None
+        match = float(np.clip(1.0 - seg.mean() / rand, 0.0, 1.0)) if len(seg) and rand > 0 else 0.0
+        conf = confidence.dtw(match)
         out.append(AlignedWord(text=tok.text, start=s, end=e, confidence=conf))
         prev_end = e
     report(1.0)

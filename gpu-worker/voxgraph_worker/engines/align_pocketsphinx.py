@@ -14,10 +14,11 @@ from typing import Optional
 
 import numpy as np
 
-from . import dsp, espeak
-from .align_dtw import DtwAligner, align_tokens
+from . import confidence, espeak
+from .align_denoise import Denoiser, prepare
+from .align_dtw import align_tokens
 from .base import AlignedWord, AlignOutput, AudioData, Engine, EngineInfo, EngineInputError, ReportProgress
-from .tokens import normalize, tokenize
+from .tokens import Token, normalize, tokenize
 
 MODEL_DIR = "/usr/share/pocketsphinx/model/en-us"
 _SR = 16000
@@ -52,12 +53,12 @@ def cmu_phones(espeak_phonemes: list[str]) -> str:
 
 
 class PocketsphinxAligner(Engine):
-    info = EngineInfo(kind="align", name="pocketsphinx", version="5prealpha", languages=["en"])
+    info = EngineInfo(kind="align", name="pocketsphinx", version="5prealpha-2", languages=["en"])
 
-    def __init__(self) -> None:
+    def __init__(self, device: str = "cpu", denoise: bool = True) -> None:
         self._decoder = None
         self._lock = threading.Lock()  # one decoder; decoding is not thread-safe
-        self._fallback = DtwAligner()
+        self._denoiser = Denoiser(device) if denoise else None
 
     def load(self) -> None:
         from pocketsphinx.pocketsphinx import Decoder
@@ -67,12 +68,15 @@ class PocketsphinxAligner(Engine):
         c.set_string("-dict", f"{MODEL_DIR}/cmudict-en-us.dict")
         c.set_string("-logfn", "/dev/null")
         c.set_boolean("-remove_silence", False)  # it shifts every timestamp; must be a real bool (string segfaults)
+        # Its spectral subtraction carries a noise estimate from one utterance to the next, which
+        # made results depend on earlier jobs (same clip: 117 or 279 ms); we denoise before instead.
+        c.set_boolean("-remove_noise", False)
         for beam in ("-beam", "-wbeam", "-pbeam", "-lpbeam", "-lponlybeam", "-fwdflatbeam", "-fwdflatwbeam"):
             if c.exists(beam):
                 c.set_float(beam, 1e-300)  # default beams often lose the only path of a forced grammar
         c.set_int("-maxhmmpf", -1)
         self._decoder = Decoder(c)
-        self._fallback.load()
+        espeak.sample_rate()  # the DTW fallback's reference voice
 
     def release(self) -> None:
         self._decoder = None
@@ -86,13 +90,19 @@ class PocketsphinxAligner(Engine):
         tokens = tokenize(transcript)
         if not tokens:
             raise EngineInputError("EMPTY_TRANSCRIPT", "the transcript has no words")
-        x16 = dsp.mono16k(audio.samples, audio.sample_rate)
+        # Denoise stationary noise only: it made pocketsphinx worse on babble.
+        p = prepare(audio, self._denoiser, True, lambda f: report(0.2 * f))
+        start = 0.2 if p.denoised else 0.0
+        words, notes = self.align_prepared(p.x16, transcript, tokens, lambda f: report(start + (1 - start) * f))
+        return AlignOutput(words=words, language=language, notes={"engine": self.info.name, **p.notes(), **notes})
+
+    def align_prepared(self, x16: np.ndarray, transcript: str, tokens: list[Token],
+                       report: ReportProgress) -> tuple[list[AlignedWord], dict]:
+        """Word times in 16 kHz mono `x16`; falls back to espeak+DTW where pocketsphinx finds no path."""
         words = [normalize(t.text) for t in tokens]
         with self._lock:
             if not all(words) or not all(self._ensure_word(w) for w in words):
-                out = self._fallback.run(audio, transcript, language, report)
-                out.notes["fallback"] = "espeak-dtw"
-                return out
+                return align_tokens(x16, transcript, tokens, "en", report), {"fallback": "espeak-dtw"}
             duration = len(x16) / _SR
             if duration <= _SINGLE_PASS_S:
                 pieces = [(0, len(tokens), 0.0, duration)]
@@ -110,19 +120,16 @@ class PocketsphinxAligner(Engine):
                 seg = x16[int(t0 * _SR):int(t1 * _SR)]
                 times = self._decode(seg, words[a:b], piece_report)
                 if times is None:
-                    if rough is None:  # no path at all: the DTW aligner does the whole job
-                        out = self._fallback.run(audio, transcript, language, report)
-                        out.notes["fallback"] = "espeak-dtw"
-                        return out
+                    if rough is None:  # no path at all: DTW does the whole job
+                        return align_tokens(x16, transcript, tokens, "en", report), {"fallback": "espeak-dtw"}
                     failed += 1
                     result.extend(rough[a:b])
                     continue
-                result.extend(
-                    AlignedWord(tokens[i].text, t0 + s, t0 + e, None) for i, (s, e) in zip(range(a, b), times)
-                )
+                result.extend(AlignedWord(tokens[i].text, t0 + s, t0 + e, confidence.pocketsphinx(score))
+                              for i, (s, e, score) in zip(range(a, b), times))
         report(1.0)
         notes = {"pieces": len(pieces), "piecesFallback": failed} if rough is not None else {}
-        return AlignOutput(words=result, language=language, notes=notes)
+        return result, notes
 
     def _ensure_word(self, word: str) -> bool:
         """True when the dictionary knows `word`, adding an espeak-derived pronunciation if needed."""
@@ -135,7 +142,7 @@ class PocketsphinxAligner(Engine):
         return True
 
     def _decode(self, x16: np.ndarray, words: list[str], report: ReportProgress):
-        """Word (start, end) seconds within x16, or None when the grammar has no path."""
+        """Word (start, end, acoustic score per frame) within x16 (seconds), or None when the grammar has no path."""
         d = self._decoder
         body = " ".join(words)  # normalised words are plain tokens (quoting them breaks the parser)
         d.set_jsgf_string("align", f"#JSGF V1.0;\ngrammar align;\npublic <s> = {body};\n")
@@ -157,12 +164,14 @@ class PocketsphinxAligner(Engine):
             return None
         origin = all_segs[0].start_frame  # frame numbers may not restart at 0 per utterance
         wanted = set(words)
-        segs = [(_ALT.sub("", s.word), s.start_frame - origin, s.end_frame - origin) for s in all_segs]
-        segs = [(w, s, e) for w, s, e in segs if w in wanted]
+        segs = [(_ALT.sub("", s.word), s.start_frame - origin, s.end_frame - origin, s.ascore) for s in all_segs]
+        ascores = [a for w, _, _, a in segs if w in wanted]
+        segs = [(w, s, e) for w, s, e, _ in segs if w in wanted]
         if [w for w, _, _ in segs] != words:
             return None
         limit = len(x16) / _SR
-        return [(s * _FRAME_S, min(limit, (e + 1) * _FRAME_S)) for _, s, e in segs]
+        # ascore is relative to each frame's best senone: per frame, a goodness of pronunciation
+        return [(s * _FRAME_S, min(limit, (e + 1) * _FRAME_S), a / (e - s + 1)) for a, (_, s, e) in zip(ascores, segs)]
 
 
 def _pieces(rough: list[AlignedWord], duration: float) -> list[tuple[int, int, float, float]]:
