@@ -52,7 +52,13 @@ def align_tokens(x16: np.ndarray, transcript: str, tokens: list[Token], language
                  report: ReportProgress) -> list[AlignedWord]:
     """Word times of `tokens` (spans of `transcript`) in 16 kHz mono audio `x16`."""
     report(0.0)
-    ref = espeak.synthesize(transcript, espeak.Voice(language=language), lambda f: report(0.05 * f))
+    done = [0.0]  # espeak's text positions can step back (clause ends): report a running maximum
+
+    def synth_report(f: float) -> None:
+        done[0] = max(done[0], f)
+        report(0.05 * done[0])
+
+    ref = espeak.synthesize(transcript, espeak.Voice(language=language), synth_report)
     if not ref.words:
         raise EngineInputError("UNALIGNABLE_TRANSCRIPT", "espeak produced no words for the transcript")
     ref_times = np.array(token_times(tokens, ref.words)) + _PAD_S
