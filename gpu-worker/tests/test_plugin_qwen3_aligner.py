@@ -111,11 +111,18 @@ STANDIN = textwrap.dedent('''
                         segs.append([f, f])
                 hop = self.frame / sr
                 if len(segs) > len(units) > 0:
-                    # speech the text does not mention (clipped neighbours at the edges): keep the
-                    # run of segments that leaves the least voiced time unassigned
+                    # speech the text does not mention (neighbours in the chunk's margins): keep
+                    # the run of segments whose lengths best match the units' lengths, as a model
+                    # that reads the text would
                     n = len(units)
-                    length = [b - a + 1 for a, b in segs]
-                    s0 = max(range(len(segs) - n + 1), key=lambda s: sum(length[s:s + n]))
+                    length = np.array([b - a + 1 for a, b in segs], np.float64)
+                    want = np.array([len(u) for u in units], np.float64)
+
+                    def mismatch(s0):
+                        got = length[s0:s0 + n]
+                        return float(np.sum((got / got.sum() - want / want.sum()) ** 2))
+
+                    s0 = min(range(len(segs) - n + 1), key=mismatch)
                     segs = segs[s0:s0 + n]
                 if len(segs) == len(units):
                     times = [(a * hop, (b + 1) * hop) for a, b in segs]
