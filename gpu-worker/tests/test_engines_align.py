@@ -26,6 +26,7 @@ from voxgraph_worker.engines.align_dtw import DtwAligner
 from voxgraph_worker.engines.align_pocketsphinx import PocketsphinxAligner
 from voxgraph_worker.engines.base import AudioData, Cancelled, EngineInputError
 from voxgraph_worker.engines.tokens import tokenize
+from engine_support import nothing, cancel_after
 
 EN = sentences.EN[:3]
 # One sentence for each language that sentences.py does not cover.
@@ -37,10 +38,6 @@ SMOKE = {
     "pt": "Bom dia, nos vemos amanhã de manhã na estação antes do trem partir.",
     "ru": "Доброе утро, мы встретимся завтра утром на вокзале перед отправлением поезда.",
 }
-
-
-def nothing(_: float) -> None:
-    pass
 
 
 def run(engine, clip, language="en", samples=None, transcript=None):
@@ -56,18 +53,6 @@ def assert_complete(out, transcript: str, duration: float) -> None:
         assert prev <= w.start <= w.end <= duration + 1e-6
         assert w.confidence is not None and 0.0 <= w.confidence <= 1.0
         prev = w.end
-
-
-def cancel_after(n: int):
-    calls = []
-
-    def report(f: float) -> None:
-        assert 0.0 <= f <= 1.0
-        calls.append(f)
-        if len(calls) > n:
-            raise Cancelled()
-
-    return report, calls
 
 
 @pytest.fixture(scope="module")

@@ -22,28 +22,13 @@ from voxgraph_worker.engines.base import AudioData, Cancelled, Task
 from voxgraph_worker.engines.denoise_mmse import MmseLsaDenoiser
 from voxgraph_worker.engines.denoise_speex import SpeexDenoiser, frame_len
 from voxgraph_worker.engines.dsp import resample
+from engine_support import nothing, cancel_after
 
 EN = [
     "The quick brown fox jumps over the lazy dog near the river bank.",
     "Please call Stella and ask her to bring these things with her from the store.",
     "We will meet tomorrow morning at the station before the train leaves for London.",
 ]
-
-
-def nothing(_: float) -> None:
-    pass
-
-
-def cancel_after(n: int):
-    calls = []
-
-    def report(f: float) -> None:
-        assert 0.0 <= f <= 1.0
-        calls.append(f)
-        if len(calls) > n:
-            raise Cancelled()
-
-    return report, calls
 
 
 def add_white(x: np.ndarray, snr_db: float, seed: int = 0, sr: int = 16000) -> np.ndarray:

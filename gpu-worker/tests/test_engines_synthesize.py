@@ -20,10 +20,8 @@ from voxgraph_worker.engines.tokens import tokenize
 from voxgraph_eval.metrics import boundary_error
 from voxgraph_eval.sentences import EN
 from voxgraph_eval.speech import flite_clip
-
-
-def nothing(_: float) -> None:
-    pass
+from engine_support import nothing, cancel_after
+from voxgraph_eval.metrics import periodicity
 
 
 def assert_well_formed(words, duration: float) -> None:
@@ -31,18 +29,6 @@ def assert_well_formed(words, duration: float) -> None:
     for w in words:
         assert prev <= w.start <= w.end <= duration + 1e-6
         prev = w.end
-
-
-def cancel_after(n: int):
-    calls = []
-
-    def report(f: float) -> None:
-        assert 0.0 <= f <= 1.0
-        calls.append(f)
-        if len(calls) > n:
-            raise Cancelled()
-
-    return report, calls
 
 
 @pytest.fixture(scope="module")
@@ -161,19 +147,6 @@ def flite_engine():
     s = FliteSynthesizer()
     s.load()
     return s
-
-
-def periodicity(x: np.ndarray, sr: int) -> float:
-    """Mean normalised autocorrelation peak (60-400 Hz lags) over loud 40 ms frames: ~0.7 voiced speech."""
-    n = int(0.04 * sr)
-    peaks = []
-    for i in range(0, len(x) - n, n // 2):
-        f = x[i:i + n] - x[i:i + n].mean()
-        if np.sqrt(np.mean(f**2)) < 0.02:
-            continue
-        ac = np.correlate(f, f, "full")[n - 1:]
-        peaks.append(ac[sr // 400:sr // 60].max() / ac[0])
-    return float(np.mean(peaks))
 
 
 def test_flite_every_emotion_and_voice(flite_engine):

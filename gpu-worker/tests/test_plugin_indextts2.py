@@ -27,6 +27,8 @@ from voxgraph_worker.engines.synth_indextts2 import (EMOTION_ORDER, IndexTts2Syn
 from voxgraph_worker.engines.tokens import tokenize
 from voxgraph_eval.metrics import boundary_error
 from voxgraph_eval.speech import espeak_clip
+from engine_support import nothing
+from voxgraph_eval.metrics import periodicity
 
 STAND_IN = textwrap.dedent('''
     """Stand-in for upstream indextts.infer_v2 (tests only)."""
@@ -118,23 +120,6 @@ def make_model_dir(root, voices=("alice", "bob"), folder="voices", gain=0.8):
         for i, v in enumerate(voices):
             sf.write(d / folder / f"{v}.wav", 0.1 * np.sin(np.arange(16000) * (0.05 + 0.01 * i)), 16000)
     return str(d)
-
-
-def nothing(_: float) -> None:
-    pass
-
-
-def periodicity(x: np.ndarray, sr: int) -> float:
-    """Mean normalised autocorrelation peak (60-400 Hz lags) over loud 40 ms frames: ~0.7 voiced speech."""
-    n = int(0.04 * sr)
-    peaks = []
-    for i in range(0, len(x) - n, n // 2):
-        f = x[i:i + n] - x[i:i + n].mean()
-        if np.sqrt(np.mean(f**2)) < 0.02:
-            continue
-        ac = np.correlate(f, f, "full")[n - 1:]
-        peaks.append(ac[sr // 400:sr // 60].max() / ac[0])
-    return float(np.mean(peaks))
 
 
 def infer_calls(upstream):

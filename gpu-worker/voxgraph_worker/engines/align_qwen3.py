@@ -126,11 +126,7 @@ class Qwen3Aligner(Engine):
     # ---- running --------------------------------------------------------------------------------
 
     def run(self, audio: AudioData, transcript: str, language: str, report: ReportProgress) -> AlignOutput:
-        out = self.run_batch([Task(kind="align", report=report, audio=audio, transcript=transcript,
-                                   language=language)])[0]
-        if isinstance(out, BaseException):
-            raise out
-        return out
+        return self.run_one(Task(kind="align", report=report, audio=audio, transcript=transcript, language=language))
 
     def run_batch(self, tasks: list[Task]) -> list[object]:
         if self._model is None:

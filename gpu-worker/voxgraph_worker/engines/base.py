@@ -160,6 +160,13 @@ class Engine:
             return self.run(t.text, t.emotion, t.voice, t.language, t.report, intensity=t.intensity)
         raise EngineInputError("UNKNOWN_KIND", f"unknown job kind {t.kind!r}")
 
+    def run_one(self, task: Task):
+        """run() for an engine that implements run_batch: a batch of one, its error raised."""
+        out = self.run_batch([task])[0]
+        if isinstance(out, BaseException):
+            raise out
+        return out
+
     def run_batch(self, tasks: list[Task]) -> list[object]:
         """One output per task, in order. An item may be an exception that concerns that task alone
         (EngineInputError, Cancelled, or any other error: that job is retried). Raising instead fails

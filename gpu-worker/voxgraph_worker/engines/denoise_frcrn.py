@@ -138,10 +138,7 @@ class FrcrnDenoiser(Engine):
     # ---- running --------------------------------------------------------------------------------
 
     def run(self, audio: AudioData, report: ReportProgress) -> AudioData:
-        out = self.run_batch([Task(kind="denoise", report=report, audio=audio)])[0]
-        if isinstance(out, BaseException):
-            raise out
-        return out
+        return self.run_one(Task(kind="denoise", report=report, audio=audio))
 
     def run_batch(self, tasks: list[Task]) -> list[object]:
         if self._model is None:
