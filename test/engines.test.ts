@@ -45,6 +45,9 @@ test('every kind lists its built-in engines from the live worker, with a default
   const auto = all.find((e) => e.name === 'auto');
   assert.deepEqual(new Set(auto.languages), new Set(['en', 'zh', 'yue', 'fr', 'de', 'it', 'ja', 'ko', 'pt', 'ru', 'es']));
   assert.ok(all.find((e) => e.name === 'mmse-lsa').maxBatch > 1, 'the default denoiser batches');
+  // flite is first for English, espeak-ng for every other language; pocketsphinx is never first.
+  assert.equal(all.find((e) => e.name === 'espeak-ng').isDefault, true);
+  assert.equal(all.find((e) => e.name === 'pocketsphinx').isDefault, false);
   const espeak = all.find((e) => e.name === 'espeak-ng');
   assert.ok(espeak.voices.find((v: any) => v.language === 'de')?.names.length > 0, 'voices per language');
 });

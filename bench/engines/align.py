@@ -32,18 +32,13 @@ def supports(eng, language: str) -> bool:
     return not eng.info.languages or language in eng.info.languages
 
 
-def run(engines: list, sets: datasets.Sets, quick: bool, log: Callable[[str], None]) -> dict:
+def run(engines_in: list, sets: datasets.Sets, quick: bool, log: Callable[[str], None]) -> dict:
     clips = sets.align_clips(quick)
-    failed, loaded = [], []
-    for eng in engines:
-        load_s, err = discover.start(eng)
-        if err:
-            failed.append(err)
-            log("  " + err)
-        else:
-            eng._bench_load_s = round(load_s, 3)
-            loaded.append(eng)
-    engines = loaded
+    failed = []
+    engines = []
+    for eng, load_s in discover.started(engines_in, failed, log):
+        eng._bench_load_s = round(load_s, 3)
+        engines.append(eng)
     rows = []
     for lang, cl in clips.items():
         sources = sorted({c.source.split("@")[0] if c.source.startswith("espeak") else c.source for c in cl})

@@ -28,12 +28,7 @@ def run(engines: list, sets: datasets.Sets, quick: bool, log: Callable[[str], No
     mixes = {(k, s): [datasets.noisy(x, (k, s), datasets.SR, seed=100 + i) for i, (_, x) in enumerate(clean)]
              for k in datasets.DENOISE_NOISES for s in datasets.DENOISE_SNRS}
     out = {"clips": [src for src, _ in clean], "engines": [], "failed_to_load": []}
-    for eng in engines:
-        load_s, err = discover.start(eng)
-        if err:
-            out["failed_to_load"].append(err)
-            log("  " + err)
-            continue
+    for eng, load_s in discover.started(engines, out["failed_to_load"], log):
         out["engines"].append(_engine(eng, load_s, clean, mixes, log))
     return out
 

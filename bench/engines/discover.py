@@ -142,3 +142,17 @@ def start(eng) -> tuple[float, Optional[str]]:
     except Exception as exc:  # noqa: BLE001
         return time.perf_counter() - t0, f"{eng.info.kind} {eng.info.name}: load/warmup failed ({type(exc).__name__}: {exc})"
     return time.perf_counter() - t0, None
+
+
+def started(engines: list, failed: list, log) -> list[tuple[object, float]]:
+    """The engines that load, with their load+warm-up seconds; the others are appended to
+    `failed` and logged."""
+    ok = []
+    for eng in engines:
+        load_s, err = start(eng)
+        if err:
+            failed.append(err)
+            log("  " + err)
+        else:
+            ok.append((eng, load_s))
+    return ok

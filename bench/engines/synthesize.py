@@ -48,12 +48,7 @@ def run(engines: list, aligner, sets: datasets.Sets, quick: bool, log: Callable[
             aligner = None
         else:
             out["timing_aligner"] = aligner.info.name
-    for eng in engines:
-        load_s, err = discover.start(eng)
-        if err:
-            out["failed_to_load"].append(err)
-            log("  " + err)
-            continue
+    for eng, load_s in discover.started(engines, out["failed_to_load"], log):
         langs = eng.info.languages or ["en"]
         if quick:
             langs = [x for x in langs if x in ("en", "de", "zh")]

@@ -33,6 +33,14 @@ def test_the_first_engine_that_speaks_the_language_is_the_default():
     assert select(REG, "denoise", None, None).info.name == "mmse-lsa"
 
 
+def test_the_worker_row_marks_each_engine_that_is_a_default_for_some_language():
+    defaults = {d["name"]: d["default"] for d in describe(REG)}
+    # espeak-ng is not first, but it is the default for German
+    assert defaults == {"flite": True, "espeak-ng": True, "mmse-lsa": True, "fast": False}
+    shadowed = {"synthesize": [eng("synthesize", "espeak-ng", ["en", "de"]), eng("synthesize", "flite", ["en"])]}
+    assert [d["default"] for d in describe(shadowed)] == [True, False]
+
+
 def test_a_voice_picks_the_engine_that_lists_it():
     assert select(REG, "synthesize", None, "en", "m3").info.name == "espeak-ng"
     assert select(REG, "synthesize", None, "en", "awb").info.name == "flite"

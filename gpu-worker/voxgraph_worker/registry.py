@@ -103,8 +103,17 @@ def select(registry: Registry, kind: str, requested: Optional[str], language: Op
     raise EngineInputError("UNSUPPORTED_LANGUAGE", f"no {kind} engine on this worker supports language {language!r}")
 
 
+def _is_default(engines: list[Engine], i: int) -> bool:
+    """Whether select() gives engines[i] to some job that names no engine: it is the first
+    engine of its kind that speaks one of its languages (the first one, if language independent)."""
+    e = engines[i]
+    if not e.info.languages:
+        return all(x.info.languages for x in engines[:i])
+    return any(not any(_speaks(x, lang) for x in engines[:i]) for lang in e.info.languages)
+
+
 def describe(registry: Registry) -> list[dict]:
     return [{"kind": e.info.kind, "name": e.info.name, "version": e.info.version, "device": e.info.device,
              "languages": list(e.info.languages), "voices": {k: list(v) for k, v in (e.info.voices or {}).items()},
-             "maxBatch": e.info.max_batch, "plugin": e.info.plugin, "default": i == 0}
+             "maxBatch": e.info.max_batch, "plugin": e.info.plugin, "default": _is_default(engines, i)}
             for engines in registry.values() for i, e in enumerate(engines)]

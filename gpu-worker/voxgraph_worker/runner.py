@@ -280,10 +280,6 @@ class Runner:
         return {"kind": "synthesize", "words": _words(words)}, audio
 
     # --- running -------------------------------------------------------------------------------
-    def run(self, db: Db, job: ClaimedJob) -> str:
-        """One job on its own (a batch of one); returns how it ended."""
-        return self.run_batch(db, [job])[job.id]
-
     def run_batch(self, db: Db, jobs: list[ClaimedJob]) -> dict[str, str]:
         """Runs claimed attempts to their end: jobs that share an engine go to it together, in
         batches of at most its cap; each job is settled on its own as soon as its batch ends.

@@ -20,7 +20,7 @@ export const EngineRef = builder.objectRef<EngineEntry>('Engine').implement({
     devices: t.exposeStringList('devices', { description: 'Where it runs on the workers that offer it: cpu, cuda:0, …' }),
     languages: t.exposeStringList('languages', { description: 'ISO 639 codes; empty when the engine is language independent.' }),
     voices: t.field({ type: [VoiceListRef], resolve: (e) => Object.entries(e.voices).map(([language, names]) => ({ language, names })) }),
-    isDefault: t.exposeBoolean('isDefault', { description: 'Jobs that name no engine get this one (for languages it speaks).' }),
+    isDefault: t.exposeBoolean('isDefault', { description: 'Jobs that name no engine get this one, for at least one language it speaks (on some live worker).' }),
     plugin: t.exposeBoolean('plugin', { description: 'A reference model loaded from a weights folder, rather than a built-in CPU engine.' }),
     maxBatch: t.exposeInt('maxBatch', { description: 'How many jobs a worker runs through it at once (dynamic batching).' }),
     workers: t.exposeInt('workers', { description: 'Live workers offering it.' }),
