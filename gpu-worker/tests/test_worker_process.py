@@ -373,6 +373,9 @@ def test_a_lost_claim_stops_the_engine_and_settles_nothing(db_url, input_key, st
 def test_the_worker_survives_its_connections_being_killed(db_url, input_key, start_worker):
     start_worker()
     with psycopg.connect(db_url, autocommit=True) as c:
+        # "worker ready" is logged as the slots start; a slot connects on its first claim.
+        wait_for(lambda: c.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name "
+                                   "LIKE 'voxgraph-worker%%'").fetchone()[0] >= 2, timeout=10)
         killed = c.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
                            "WHERE application_name LIKE 'voxgraph-worker%%'").fetchone()[0]
     assert killed >= 2
