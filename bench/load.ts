@@ -171,6 +171,7 @@ type Figures = {
   statementsPerJob: number;
   nestedStatementsPerJob: number;
   transactionsPerJob: number;
+  walBytesPerJob: number;
   topStatements: Array<{ perJob: number; query: string }>;
 };
 
@@ -229,14 +230,16 @@ async function runScenario(api: ApiChild, name: string, bytes: Buffer, audioId: 
     statementsPerJob: st?.topLevel ?? NaN,
     nestedStatementsPerJob: st?.nested ?? NaN,
     transactionsPerJob: st?.transactions ?? NaN,
+    walBytesPerJob: st?.walBytes ?? NaN,
     topStatements: st?.top ?? [],
   };
 }
 
 // --- database statistics (the bench's own cluster) ------------------------------------------------
+type Mark = { xid: bigint; lsn: string };
 type PgStats = {
-  mark: () => Promise<{ commits: number }>;
-  since: (m: { commits: number }, jobs: number) => Promise<{ topLevel: number; nested: number; transactions: number; top: Array<{ perJob: number; query: string }> }>;
+  mark: () => Promise<Mark>;
+  since: (m: Mark, jobs: number) => Promise<{ topLevel: number; nested: number; transactions: number; walBytes: number; top: Array<{ perJob: number; query: string }> }>;
   close: () => Promise<void>;
 };
 
@@ -244,21 +247,21 @@ async function pgStats(url: string): Promise<PgStats> {
   const c = new pg.Client({ connectionString: url, application_name: 'voxgraph-bench' });
   await c.connect();
   await c.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
-  const commits = async () => {
-    await c.query('SELECT pg_stat_force_next_flush()').catch(() => {});
-    await new Promise((r) => setTimeout(r, 1200)); // backends flush their counters at most once a second
-    await c.query('SELECT pg_stat_clear_snapshot()');
-    const { rows } = await c.query<{ n: string }>('SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()');
-    return Number(rows[0]!.n);
+  // Write transactions are counted by the transaction ids handed out (read-only ones get none), and
+  // what they cost the disk by the WAL written. (pg_stat_database's commit counters lag: each backend
+  // flushes them on its own schedule.)
+  const now = async (): Promise<Mark> => {
+    const { rows } = await c.query<{ xid: string; lsn: string }>('SELECT pg_current_xact_id()::text::bigint AS xid, pg_current_wal_lsn()::text AS lsn');
+    return { xid: BigInt(rows[0]!.xid), lsn: rows[0]!.lsn };
   };
   return {
     mark: async () => {
-      const n = await commits();
       await c.query('SELECT pg_stat_statements_reset()');
-      return { commits: n };
+      return now();
     },
     since: async (m, jobs) => {
-      const n = await commits();
+      const n = await now();
+      const { rows: wal } = await c.query<{ bytes: string }>('SELECT pg_wal_lsn_diff($1, $2)::bigint AS bytes', [n.lsn, m.lsn]);
       const { rows } = await c.query<{ query: string; calls: string; toplevel: boolean }>(
         `SELECT query, calls, toplevel FROM pg_stat_statements
          WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
@@ -266,8 +269,9 @@ async function pgStats(url: string): Promise<PgStats> {
       );
       const sum = (xs: typeof rows) => xs.reduce((a, r) => a + Number(r.calls), 0) / jobs;
       const top = rows.filter((r) => r.toplevel).slice(0, STATEMENTS).map((r) => ({ perJob: Number(r.calls) / jobs, query: r.query.replace(/\s+/g, ' ').slice(0, 110) }));
-      // The measurement itself costs a few transactions (the mark's and this read's).
-      return { topLevel: sum(rows.filter((r) => r.toplevel)), nested: sum(rows.filter((r) => !r.toplevel)), transactions: (n - m.commits - 3) / jobs, top };
+      // Each pg_current_xact_id() call itself takes one id.
+      const transactions = Number(n.xid - m.xid - 1n) / jobs;
+      return { topLevel: sum(rows.filter((r) => r.toplevel)), nested: sum(rows.filter((r) => !r.toplevel)), transactions, walBytes: Number(wal[0]!.bytes) / jobs, top };
     },
     close: () => c.end(),
   };
@@ -287,7 +291,7 @@ function print(f: Figures) {
     say(`missed final      ${f.missedFinalStates}   version gaps ${f.versionGaps}   not SUCCEEDED ${f.notSucceeded}   events seen per job ${fmt(f.eventsPerJob, 2)}`);
   }
   say(`CPU ms per job    ${Object.entries(f.cpuMsPerJob).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(' | ')}`);
-  say(`database per job  ${fmt(f.statementsPerJob, 1)} statements (+ ${fmt(f.nestedStatementsPerJob, 1)} inside functions), ${fmt(f.transactionsPerJob, 1)} transactions`);
+  say(`database per job  ${fmt(f.statementsPerJob, 1)} statements (+ ${fmt(f.nestedStatementsPerJob, 1)} inside functions), ${fmt(f.transactionsPerJob, 1)} write transactions, ${fmt(f.walBytesPerJob / 1024, 1)} KiB of WAL`);
   for (const s of f.topStatements) say(`  ${fmt(s.perJob, 2).padStart(6)}  ${s.query}`);
 }
 

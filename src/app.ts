@@ -16,6 +16,7 @@ import { log as rootLog, type Logger } from './log.ts';
 import { startBoss } from './queue/boss.ts';
 import { LocalDiskStorage } from './storage/local-disk.ts';
 import { signingSecret, UrlSigner } from './storage/signed-url.ts';
+import { AudioVerifier } from './uploads/verify.ts';
 import { WorkerSupervisor } from './workers/supervisor.ts';
 
 export type App = {
@@ -40,13 +41,14 @@ export async function startApp(config: Config, opts: { log?: Logger; baseEnv?: R
   const events = new JobEventBus(databaseUrl, log);
   await events.start();
   const storage = new LocalDiskStorage(config.dataDir);
+  const verifier = new AudioVerifier({ threads: config.uploads.verifyThreads, ffmpegProcesses: config.uploads.ffmpegProcesses, log });
   let publicUrl = config.publicUrl ?? '';
   const signer = new UrlSigner(signingSecret(config.signingSecret, config.dataDir), () => publicUrl, config.urlTtlSeconds);
 
   const devKey = config.apiKeys ? undefined : developmentKey(config.dataDir);
   const keys = new ApiKeys(config.apiKeys ?? new Map([[devKey!, 'dev']]));
 
-  const deps: Deps = { config, pool, boss, storage, signer, events, log };
+  const deps: Deps = { config, pool, boss, storage, verifier, signer, events, log };
   const http = createHttpServer(deps, keys, devKey);
   await new Promise<void>((resolve, reject) => {
     http.server.once('error', reject);
@@ -86,6 +88,7 @@ export async function startApp(config: Config, opts: { log?: Logger; baseEnv?: R
       await new Promise<void>((r) => http.server.close(() => r()));
       await boss.stop({ graceful: false, close: true }).catch((err: unknown) => log.warn({ err }, 'pg-boss stop failed'));
       await events.stop();
+      await verifier.close();
       await pool.end();
       await embedded?.stop();
     })());

@@ -1,5 +1,6 @@
 // Configuration: read from the environment once, at the edge, validated, then passed down as a
 // plain object. Nothing else in src/ reads process.env.
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -21,6 +22,10 @@ const EnvSchema = z.object({
   URL_TTL_SECONDS: int(3600, 1),
   MAX_UPLOAD_BYTES: int(200 * 1024 * 1024, 1),
   MAX_AUDIO_SECONDS: int(3 * 3600, 1),
+  // 2^28 samples = 1 GiB as float32: 93 min of 48 kHz stereo, over 4 h of 16 kHz mono.
+  MAX_AUDIO_SAMPLES: int(2 ** 28, 1),
+  UPLOAD_VERIFY_THREADS: int(Math.max(1, availableParallelism() - 1), 1),
+  UPLOAD_FFMPEG_PROCESSES: int(availableParallelism(), 1),
   MAX_TEXT_CHARS: int(5000, 1),
   MAX_TRANSCRIPT_CHARS: int(20000, 1),
   JOB_RETRY_LIMIT: int(2),
@@ -48,6 +53,8 @@ export type Config = {
   urlTtlSeconds: number;
   maxUploadBytes: number;
   maxAudioSeconds: number;
+  maxAudioSamples: number;
+  uploads: { verifyThreads: number; ffmpegProcesses: number };
   maxTextChars: number;
   maxTranscriptChars: number;
   queue: {
@@ -105,6 +112,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     urlTtlSeconds: e.URL_TTL_SECONDS,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     maxAudioSeconds: e.MAX_AUDIO_SECONDS,
+    maxAudioSamples: e.MAX_AUDIO_SAMPLES,
+    uploads: { verifyThreads: e.UPLOAD_VERIFY_THREADS, ffmpegProcesses: e.UPLOAD_FFMPEG_PROCESSES },
     maxTextChars: e.MAX_TEXT_CHARS,
     maxTranscriptChars: e.MAX_TRANSCRIPT_CHARS,
     queue: {

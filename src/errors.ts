@@ -13,6 +13,7 @@ export const ErrorCode = {
   UNSUPPORTED_AUDIO: 'UNSUPPORTED_AUDIO', // not audio, or a format we cannot decode
   CORRUPT_AUDIO: 'CORRUPT_AUDIO', // audio that fails to decode (truncated, damaged)
   AUDIO_TOO_LONG: 'AUDIO_TOO_LONG',
+  AUDIO_TOO_MANY_SAMPLES: 'AUDIO_TOO_MANY_SAMPLES', // duration × sample rate × channels over MAX_AUDIO_SAMPLES
   JOB_NOT_CANCELLABLE: 'JOB_NOT_CANCELLABLE', // already finished
   ENGINE_UNAVAILABLE: 'ENGINE_UNAVAILABLE', // no live worker offers the engine named in the input
   UNSUPPORTED_LANGUAGE: 'UNSUPPORTED_LANGUAGE', // no live engine of the kind speaks the language asked for

@@ -7,6 +7,7 @@ import type { JobEventBus } from '../events/job-events.ts';
 import type { Logger } from '../log.ts';
 import type { UrlSigner } from '../storage/signed-url.ts';
 import type { Storage } from '../storage/storage.ts';
+import type { AudioVerifier } from '../uploads/verify.ts';
 
 /** The long-lived parts every resolver may use. */
 export type Deps = {
@@ -14,6 +15,7 @@ export type Deps = {
   pool: pg.Pool;
   boss: PgBoss;
   storage: Storage;
+  verifier: AudioVerifier;
   signer: UrlSigner;
   events: JobEventBus;
   log: Logger;

@@ -1,6 +1,7 @@
 // Takes one multipart file upload into storage: streams it to a temporary file while hashing it
-// (memory stays flat whatever the size), checks it decodes as audio, then moves it into storage.
-// Every failure removes what was written and becomes a GraphQL error with a stable code.
+// (memory stays flat whatever the size), checks that it is audio we accept and within the limits
+// (verify.ts), then moves it into storage. Every failure removes what was written and becomes a
+// GraphQL error with a stable code.
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -10,7 +11,8 @@ import { pipeline } from 'node:stream/promises';
 import type { FileUpload } from 'graphql-upload-ts';
 import { apiError, ErrorCode } from '../errors.ts';
 import type { Storage } from '../storage/storage.ts';
-import { checkDecodes, probeAudio, type AudioInfo } from './probe.ts';
+import { decodedSamples, type AudioInfo } from './audio-info.ts';
+import { ACCEPTED_FORMATS, type AudioVerifier } from './verify.ts';
 
 export type StoredUpload = AudioInfo & {
   id: string;
@@ -20,14 +22,14 @@ export type StoredUpload = AudioInfo & {
   filename: string;
 };
 
-export type IngestLimits = { maxUploadBytes: number; maxAudioSeconds: number };
+export type IngestLimits = { maxUploadBytes: number; maxAudioSeconds: number; maxAudioSamples: number };
 
 export async function ingestUpload(
   upload: Promise<FileUpload> | FileUpload,
   tenant: string,
-  storage: Storage,
-  limits: IngestLimits,
+  deps: { storage: Storage; verifier: AudioVerifier; limits: IngestLimits },
 ): Promise<StoredUpload> {
+  const { storage, verifier, limits } = deps;
   let file: FileUpload;
   try {
     file = await upload;
@@ -54,21 +56,27 @@ export async function ingestUpload(
     }
     if (bytes === 0) throw apiError(ErrorCode.UPLOAD_EMPTY, 'the uploaded file is empty');
 
-    const probed = await probeAudio(tmp);
-    if (!probed.ok) {
-      throw probed.reason === 'unsupported'
-        ? apiError(ErrorCode.UNSUPPORTED_AUDIO, 'the file is not audio in a supported format (wav, flac, ogg/opus, mp3, m4a/aac, webm, aiff)', { detail: probed.detail })
-        : apiError(ErrorCode.CORRUPT_AUDIO, 'the audio could not be decoded', { detail: probed.detail });
+    const verdict = await verifier.verify(tmp, bytes);
+    if (!verdict.ok) {
+      throw verdict.reason === 'unsupported'
+        ? apiError(ErrorCode.UNSUPPORTED_AUDIO, `the file is not audio in a supported format (${ACCEPTED_FORMATS})`, { detail: verdict.detail })
+        : apiError(ErrorCode.CORRUPT_AUDIO, 'the audio is damaged or truncated', { detail: verdict.detail });
     }
-    const info = probed.info;
+    const info = verdict.info;
     if (info.durationSeconds > limits.maxAudioSeconds) {
       throw apiError(ErrorCode.AUDIO_TOO_LONG, `the audio is ${Math.round(info.durationSeconds)} s long; the limit is ${limits.maxAudioSeconds} s`, {
         maxSeconds: limits.maxAudioSeconds,
       });
     }
-    // Roughly 10 s per 100 MB of compressed audio on one core; scale the limit with the size.
-    const decoded = await checkDecodes(tmp, 60_000 + Math.ceil(bytes / 10_000));
-    if (!decoded.ok) throw apiError(ErrorCode.CORRUPT_AUDIO, 'the audio is damaged or truncated', { detail: decoded.detail });
+    // What a worker must hold to process it: duration × sample rate × channels.
+    const samples = decodedSamples(info);
+    if (samples > limits.maxAudioSamples) {
+      throw apiError(
+        ErrorCode.AUDIO_TOO_MANY_SAMPLES,
+        `the audio decodes to ${samples} samples (${Math.round(info.durationSeconds)} s × ${info.sampleRate} Hz × ${info.channels} channels); the limit is ${limits.maxAudioSamples}`,
+        { maxSamples: limits.maxAudioSamples, samples },
+      );
+    }
 
     const storageKey = `${tenant}/${id}.${info.extension}`;
     await storage.putFile(storageKey, tmp);

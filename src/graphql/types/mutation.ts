@@ -15,13 +15,13 @@ type Source = { audioId?: string | null; file?: Promise<FileUpload> | null };
 
 async function submit(ctx: Context, kind: JobKind, source: Source | null, params: Record<string, unknown>, opts: { engine?: string | null; priority?: number | null }) {
   const tenant = tenantOf(ctx);
-  const { config, pool, boss, storage } = ctx.deps;
+  const { config, pool, boss, storage, verifier } = ctx.deps;
   // Before the upload is read: a job no worker could run is refused without storing anything.
   await checkEngineChoice(pool, config.workerReadySeconds, kind, opts.engine, (params.language as string | undefined) ?? null);
   const input = !source
     ? null
     : source.file
-      ? { upload: await ingestUpload(source.file, tenant, storage, config) }
+      ? { upload: await ingestUpload(source.file, tenant, { storage, verifier, limits: config }) }
       : { audioId: source.audioId! };
   return enqueueJob(pool, boss, storage, { tenant, kind, params, input, engine: opts.engine ?? null, priority: opts.priority ?? 0 });
 }
@@ -34,7 +34,8 @@ builder.mutationType({
       args: { file: t.arg({ type: 'Upload', required: true }) },
       resolve: async (_r, { file }, ctx) => {
         const tenant = tenantOf(ctx);
-        const stored = await ingestUpload(file, tenant, ctx.deps.storage, ctx.deps.config);
+        const { storage, verifier, config } = ctx.deps;
+        const stored = await ingestUpload(file, tenant, { storage, verifier, limits: config });
         return storeUploadRow(ctx.deps.pool, ctx.deps.storage, tenant, stored);
       },
     }),

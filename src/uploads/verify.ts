@@ -1,0 +1,78 @@
+// Is this file audio we accept, and what is it? Decided from its bytes alone, without a process
+// per upload: the container is sniffed from the first bytes, then
+//   WAV (PCM/float/A-law/µ-law)  its chunks are checked on the main thread (formats/wav.ts)
+//   FLAC, Ogg Opus/Vorbis, MP3    every frame is decoded in a worker thread (formats/flac|ogg|mp3.ts)
+//   M4A/AAC, WebM, AIFF, others   ffprobe + ffmpeg, a bounded number at a time (formats/ffmpeg.ts)
+// A check that runs longer than a generous limit for the file's size ends as CORRUPT_AUDIO.
+import { open } from 'node:fs/promises';
+import { Piscina } from 'piscina';
+import { corrupt, unsupported, type Verdict } from './audio-info.ts';
+import { FfmpegChecker } from './formats/ffmpeg.ts';
+import { verifyWav } from './formats/wav.ts';
+import { id3v2Size, sniff, SNIFF_BYTES } from './sniff.ts';
+import type { DecodeTask } from './verify-thread.ts';
+import type { Logger } from '../log.ts';
+
+export type VerifierOptions = { threads: number; ffmpegProcesses: number; log: Logger };
+
+export const ACCEPTED_FORMATS = 'wav, flac, ogg/opus, ogg/vorbis, mp3, m4a/aac, webm, aiff';
+
+/** Roughly 10 s per 100 MB on one core, the slowest decoder's pace, plus a minute. */
+const timeLimitMs = (bytes: number) => 60_000 + Math.ceil(bytes / 10_000);
+
+export class AudioVerifier {
+  private readonly pool: Piscina<DecodeTask, Verdict | 'delegate'>;
+  private readonly ffmpeg: FfmpegChecker;
+  private readonly log: Logger;
+
+  constructor(o: VerifierOptions) {
+    this.pool = new Piscina({
+      filename: new URL('./verify-thread.ts', import.meta.url).href,
+      minThreads: 1,
+      maxThreads: o.threads,
+      idleTimeout: 60_000,
+    });
+    this.ffmpeg = new FfmpegChecker(o.ffmpegProcesses);
+    this.log = o.log;
+  }
+
+  async verify(path: string, size: number): Promise<Verdict> {
+    const file = await open(path, 'r');
+    let container;
+    try {
+      const head = Buffer.alloc(SNIFF_BYTES);
+      await file.read(head, 0, SNIFF_BYTES, 0);
+      const tag = id3v2Size(head);
+      const afterId3 = tag ? Buffer.alloc(16) : undefined;
+      if (afterId3) await file.read(afterId3, 0, 16, tag);
+      container = sniff(head, afterId3);
+      if (container === 'wav') {
+        const verdict = await verifyWav(file, size);
+        if (verdict !== 'delegate') return verdict;
+      }
+    } finally {
+      await file.close();
+    }
+    if (container === null) return unsupported(`not a format we accept (${ACCEPTED_FORMATS})`);
+    if (container === 'flac' || container === 'ogg' || container === 'mp3') {
+      const verdict = await this.decode({ path, size, container });
+      if (verdict !== 'delegate') return verdict;
+    }
+    return this.ffmpeg.verify(path, timeLimitMs(size));
+  }
+
+  private async decode(task: DecodeTask): Promise<Verdict | 'delegate'> {
+    try {
+      return await this.pool.run(task, { signal: AbortSignal.timeout(timeLimitMs(task.size)) });
+    } catch (err) {
+      // A hostile file may crash or stall a decoder: the thread is replaced, the upload refused.
+      this.log.warn({ err, container: task.container, bytes: task.size }, 'audio check failed in its thread');
+      const timedOut = (err as Error).name === 'AbortError' || (err as Error).name === 'TimeoutError';
+      return corrupt(timedOut ? 'decoding took too long' : `the ${task.container} decoder failed on this file`);
+    }
+  }
+
+  close(): Promise<void> {
+    return this.pool.close({ force: true });
+  }
+}
