@@ -16,7 +16,7 @@ const MAX_UPLOAD = 2_000_000;
 let s: TestServer;
 let wav: string;
 before(async () => {
-  s = await startTestServer({ MAX_UPLOAD_BYTES: String(MAX_UPLOAD), MAX_AUDIO_SECONDS: '20' });
+  s = await startTestServer({ MAX_UPLOAD_BYTES: String(MAX_UPLOAD), MAX_AUDIO_SECONDS: '20', MAX_AUDIO_SAMPLES: '1000000' });
   wav = speech('uploads are checked by decoding them, not by their names');
 });
 after(() => s.close());
@@ -43,6 +43,7 @@ describe('accepted formats', () => {
     ['wav', () => wav, 'audio/wav', 'pcm_s16le'],
     ['flac', () => convert(wav, 'flac'), 'audio/flac', 'flac'],
     ['ogg/opus', () => convert(wav, 'ogg', ['-c:a', 'libopus']), 'audio/ogg', 'opus'],
+    ['ogg/vorbis', () => convert(wav, 'ogg', ['-c:a', 'libvorbis']), 'audio/ogg', 'vorbis'],
     ['mp3', () => convert(wav, 'mp3'), 'audio/mpeg', 'mp3'],
     ['m4a/aac', () => convert(wav, 'm4a', ['-c:a', 'aac']), 'audio/mp4', 'aac'],
   ];
@@ -88,14 +89,31 @@ describe('bad uploads', () => {
     await expectError(await gqlUpload(s.url, KEY_A, UPLOAD, { f: null }, 'f', bytes.subarray(0, Math.floor(bytes.length / 3))), 'CORRUPT_AUDIO');
   });
 
-  test('a truncated MP3 is CORRUPT_AUDIO', async () => {
-    const bytes = readFileSync(convert(wav, 'mp3'));
-    await expectError(await gqlUpload(s.url, KEY_A, UPLOAD, { f: null }, 'f', bytes.subarray(0, Math.floor(bytes.length / 4))), 'CORRUPT_AUDIO');
-  });
+  for (const [name, make] of [
+    ['MP3', () => convert(wav, 'mp3')],
+    ['FLAC', () => convert(wav, 'flac')],
+    ['Ogg/Opus', () => convert(wav, 'ogg', ['-c:a', 'libopus'])],
+    ['Ogg/Vorbis', () => convert(wav, 'ogg', ['-c:a', 'libvorbis'])],
+  ] as const) {
+    test(`a truncated ${name} is CORRUPT_AUDIO (cut at a quarter, a half and one byte short)`, async () => {
+      const bytes = readFileSync(make());
+      for (const end of [Math.floor(bytes.length / 4), Math.floor(bytes.length / 2), bytes.length - 1]) {
+        await expectError(await gqlUpload(s.url, KEY_A, UPLOAD, { f: null }, 'f', bytes.subarray(0, end)), 'CORRUPT_AUDIO');
+      }
+    });
+  }
 
   test('audio longer than MAX_AUDIO_SECONDS is AUDIO_TOO_LONG', async () => {
     const long = convert(wav, 'flac', ['-af', 'apad=whole_dur=25']);
     await expectError(await gqlUpload(s.url, KEY_A, UPLOAD, { f: null }, 'f', long), 'AUDIO_TOO_LONG');
+  });
+
+  test('audio with more samples than MAX_AUDIO_SAMPLES (duration × rate × channels) is AUDIO_TOO_MANY_SAMPLES', async () => {
+    // 12 s is within MAX_AUDIO_SECONDS, but 12 s × 48 kHz × 2 channels is over this server's 1,000,000.
+    const big = convert(wav, 'flac', ['-ar', '48000', '-ac', '2', '-af', 'apad=whole_dur=12']);
+    const res = await gqlUpload(s.url, KEY_A, UPLOAD, { f: null }, 'f', big);
+    await expectError(res, 'AUDIO_TOO_MANY_SAMPLES');
+    assert.equal(res.errors?.[0]?.extensions?.maxSamples, 1_000_000);
   });
 
   test('a file over MAX_UPLOAD_BYTES is UPLOAD_TOO_LARGE (announced length: rejected before reading)', async () => {

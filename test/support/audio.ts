@@ -8,6 +8,8 @@ import { join } from 'node:path';
 const dir = mkdtempSync(join(tmpdir(), 'voxgraph-audio-'));
 let n = 0;
 const out = (ext: string) => join(dir, `a${n++}.${ext}`);
+/** A fresh path in this run's scratch directory. */
+export const scratchFile = out;
 
 /** espeak-ng speech, 16 kHz mono WAV. */
 export function speech(text: string, opts: { voice?: string; rate?: number } = {}): string {

@@ -82,22 +82,31 @@ export async function verifyOgg(path: string, size: number): Promise<Verdict | '
     if (!batch.length) return;
     if (!decoder && codec) {
       if (codec !== 'opus' && codec !== 'vorbis') return void (problem ??= 'delegate');
+      // codec-parser reports the codec's header with the first audio packet; pages before it hold
+      // only the headers, which the Opus decoder takes from its options.
+      if (codec === 'opus' && !head) return;
       decoder = codec === 'opus' ? opusDecoder(head as OpusHead) : vorbisDecoder();
       await decoder.ready;
     }
     if (decoder) errors.push(...(await decoder.decode(batch)));
   };
 
+  // codec-parser throws on an Ogg codec it does not know (Speex …): ffmpeg may.
+  const pages = (it: Iterator<unknown>) => {
+    try {
+      return drain<OggPage>(it);
+    } catch {
+      problem ??= 'delegate';
+      return [];
+    }
+  };
   try {
     for await (const chunk of createReadStream(path, { highWaterMark: CHUNK_BYTES })) {
-      await take(drain<OggPage>(parser.parseChunk(chunk as Buffer)));
+      await take(pages(parser.parseChunk(chunk as Buffer)));
       if (problem) return problem;
     }
-    await take(drain<OggPage>(parser.flush()));
+    await take(pages(parser.flush()));
     if (problem) return problem;
-  } catch (err) {
-    // codec-parser throws from onCodec for codecs it does not know.
-    return unsupported(`Ogg: ${(err as Error).message}`);
   } finally {
     (decoder as Decoder | null)?.free();
   }

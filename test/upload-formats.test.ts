@@ -1,0 +1,134 @@
+// The in-process format checks (src/uploads/verify.ts), on real files from ffmpeg and on inputs
+// generated from them with a fixed seed: every cut-off file is refused, damage the format can see
+// is refused, garbage is never taken for audio, and nothing makes the checker throw.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import type { Verdict } from '../src/uploads/audio-info.ts';
+import { frameLength } from '../src/uploads/formats/mp3.ts';
+import { id3v2Size } from '../src/uploads/sniff.ts';
+import { AudioVerifier } from '../src/uploads/verify.ts';
+import { log } from '../src/log.ts';
+import { convert, scratchFile, speech } from './support/audio.ts';
+import { random } from './support/random.ts';
+
+let verifier: AudioVerifier;
+let wav: string;
+before(() => {
+  verifier = new AudioVerifier({ threads: 1, ffmpegProcesses: 2, log });
+  wav = speech('every frame of an upload is checked before it is stored, here and now');
+});
+after(() => verifier.close());
+
+const check = async (bytes: Buffer): Promise<Verdict> => {
+  const path = scratchFile('bin');
+  writeFileSync(path, bytes);
+  return verifier.verify(path, bytes.length);
+};
+const seconds = (path: string) => Number(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', path], { encoding: 'utf8' }));
+
+type Case = { name: string; make: () => string; codec: string; rate: number; channels: number; seconds?: number };
+const CASES: Case[] = [
+  { name: 'wav 16-bit mono', make: () => wav, codec: 'pcm_s16le', rate: 16000, channels: 1 },
+  { name: 'wav 24-bit stereo 48 kHz', make: () => convert(wav, 'wav', ['-ar', '48000', '-ac', '2', '-c:a', 'pcm_s24le']), codec: 'pcm_s24le', rate: 48000, channels: 2 },
+  { name: 'wav float', make: () => convert(wav, 'wav', ['-c:a', 'pcm_f32le']), codec: 'pcm_f32le', rate: 16000, channels: 1 },
+  { name: 'wav µ-law 8 kHz', make: () => convert(wav, 'wav', ['-ar', '8000', '-c:a', 'pcm_mulaw']), codec: 'pcm_mulaw', rate: 8000, channels: 1 },
+  { name: 'flac', make: () => convert(wav, 'flac'), codec: 'flac', rate: 16000, channels: 1 },
+  { name: 'flac 44.1 kHz stereo, short last frame', make: () => convert(wav, 'flac', ['-ar', '44100', '-ac', '2', '-af', 'apad=whole_dur=7.3']), codec: 'flac', rate: 44100, channels: 2, seconds: 7.3 },
+  { name: 'ogg/opus', make: () => convert(wav, 'ogg', ['-c:a', 'libopus']), codec: 'opus', rate: 48000, channels: 1 },
+  { name: 'ogg/vorbis stereo', make: () => convert(wav, 'ogg', ['-c:a', 'libvorbis', '-ac', '2']), codec: 'vorbis', rate: 16000, channels: 2 },
+  { name: 'mp3 MPEG-2 mono (Info header)', make: () => convert(wav, 'mp3'), codec: 'mp3', rate: 16000, channels: 1 },
+  { name: 'mp3 44.1 kHz stereo VBR with ID3v1', make: () => convert(wav, 'mp3', ['-ar', '44100', '-ac', '2', '-q:a', '4', '-write_id3v1', '1']), codec: 'mp3', rate: 44100, channels: 2 },
+];
+
+describe('intact files are accepted with what they are', () => {
+  for (const c of CASES) {
+    test(c.name, async () => {
+      const path = c.make();
+      const v = await verifier.verify(path, readFileSync(path).length);
+      assert.ok(v.ok, JSON.stringify(v));
+      assert.equal(v.info.codec, c.codec);
+      assert.equal(v.info.sampleRate, c.rate);
+      assert.equal(v.info.channels, c.channels);
+      // The length of the source, not ffprobe's: MP3 and Opus carry encoder delay and padding that
+      // ffprobe counts and the checks (gapless decoding, the final granule) do not.
+      const truth = c.seconds ?? seconds(wav);
+      assert.ok(Math.abs(v.info.durationSeconds - truth) < 0.03, `${v.info.durationSeconds} s, the source is ${truth} s`);
+    });
+  }
+  test('formats checked by ffmpeg (m4a, webm, aiff) are accepted too', async () => {
+    for (const [ext, args, codec] of [['m4a', ['-c:a', 'aac'], 'aac'], ['webm', ['-c:a', 'libopus'], 'opus'], ['aiff', [], 'pcm_s16be']] as const) {
+      const path = convert(wav, ext, [...args]);
+      const v = await verifier.verify(path, readFileSync(path).length);
+      assert.ok(v.ok && v.info.codec === codec, `${ext}: ${JSON.stringify(v)}`);
+    }
+  });
+});
+
+describe('generated bad inputs (fixed seed)', () => {
+  test('a file cut short anywhere is never accepted', async () => {
+    const rnd = random(7);
+    let tried = 0;
+    for (const c of CASES) {
+      const bytes = readFileSync(c.make());
+      for (let i = 0; i < 25; i++) {
+        const cut = 1 + rnd.int(bytes.length - 2);
+        const v = await check(bytes.subarray(0, cut));
+        assert.ok(!v.ok, `${c.name} cut at ${cut} of ${bytes.length} was accepted: ${JSON.stringify(v)}`);
+        tried++;
+      }
+    }
+    assert.equal(tried, 25 * CASES.length);
+  });
+
+  test('an MP3 cut exactly between two frames is caught by its Info header\'s frame count', async () => {
+    const bytes = readFileSync(convert(wav, 'mp3', ['-ar', '44100', '-b:a', '128k']));
+    let at = id3v2Size(bytes);
+    while (at < bytes.length / 2) at += frameLength(bytes.subarray(at));
+    const v = await check(bytes.subarray(0, at));
+    assert.ok(!v.ok && v.reason === 'corrupt', JSON.stringify(v));
+  });
+
+  test('damage inside Ogg pages or FLAC frames is refused (their CRCs)', async () => {
+    const rnd = random(11);
+    for (const c of CASES.filter((x) => x.codec === 'opus' || x.codec === 'vorbis' || x.codec === 'flac')) {
+      const bytes = readFileSync(c.make());
+      // FLAC's metadata blocks (tags, padding) carry no checksum: damage only its audio frames.
+      const from = c.codec === 'flac' ? bytes.indexOf(Buffer.from([0xff, 0xf8])) : 0;
+      for (let i = 0; i < 20; i++) {
+        const damaged = Buffer.from(bytes);
+        for (let k = 1 + rnd.int(8); k > 0; k--) {
+          const i = from + rnd.int(bytes.length - from);
+          damaged[i] = damaged[i]! ^ (1 + rnd.int(255));
+        }
+        const v = await check(damaged);
+        assert.ok(!v.ok && v.reason === 'corrupt', `${c.name} damaged (try ${i}) was ${JSON.stringify(v)}`);
+      }
+    }
+  });
+
+  test('damage anywhere never makes the checker fail: every file gets a verdict', async () => {
+    const rnd = random(13);
+    for (const c of CASES) {
+      const bytes = readFileSync(c.make());
+      for (let i = 0; i < 15; i++) {
+        const damaged = Buffer.from(bytes);
+        for (let k = 1 + rnd.int(30); k > 0; k--) damaged[rnd.int(bytes.length)] = rnd.int(256);
+        const v = await check(damaged);
+        assert.ok(v.ok || v.reason === 'corrupt' || v.reason === 'unsupported', JSON.stringify(v));
+      }
+    }
+  });
+
+  test('random bytes, even behind a real header, are never taken for audio', async () => {
+    const rnd = random(17);
+    const heads = ['', 'RIFF\x24\x08\x00\x00WAVEfmt ', 'fLaC', 'OggS\x00\x02', 'ID3\x04\x00\x00\x00\x00\x00\x00', '\xff\xfb\x90\x64', '\x00\x00\x00\x18ftypM4A '];
+    for (let i = 0; i < 70; i++) {
+      const head = Buffer.from(heads[i % heads.length]!, 'latin1');
+      const body = Buffer.from(Array.from({ length: rnd.int(5000) }, () => rnd.int(256)));
+      const v = await check(Buffer.concat([head, body]));
+      assert.ok(!v.ok, `random bytes behind ${JSON.stringify(heads[i % heads.length])} were accepted: ${JSON.stringify(v)}`);
+    }
+  });
+});
