@@ -2,6 +2,7 @@
 // storage, the HTTP/WebSocket server, the stalled-job reconciler and the worker processes.
 // main.ts runs it for `npm start`; the tests run it in-process.
 import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { ApiKeys, developmentKey } from './auth/api-keys.ts';
 import type { Config } from './config.ts';
@@ -25,6 +26,7 @@ export type App = {
   databaseUrl: string;
   devKey: string | undefined;
   deps: Deps;
+  workers: WorkerSupervisor;
   stop: () => Promise<void>;
 };
 
@@ -48,7 +50,7 @@ export async function startApp(config: Config, opts: { log?: Logger; baseEnv?: R
   const devKey = config.apiKeys ? undefined : developmentKey(config.dataDir);
   const keys = new ApiKeys(config.apiKeys ?? new Map([[devKey!, 'dev']]));
 
-  const deps: Deps = { config, pool, boss, storage, verifier, signer, events, log };
+  const deps: Deps = { config, pool, boss, storage, verifier, signer, events, log, stopping: false };
   const http = createHttpServer(deps, keys, devKey);
   await new Promise<void>((resolve, reject) => {
     http.server.once('error', reject);
@@ -64,23 +66,33 @@ export async function startApp(config: Config, opts: { log?: Logger; baseEnv?: R
       .catch((err) => log.error({ err }, 'reconciling stalled jobs failed'));
   }, config.queue.superviseIntervalSeconds * 1000);
 
+  const { workerGraceSeconds, workerHandbackSeconds } = config.shutdown;
   const workers = new WorkerSupervisor({
     python: config.workerPython,
     count: config.workers,
     log,
+    stopBudgetSeconds: workerGraceSeconds + workerHandbackSeconds,
     env: {
+      // Workers sharing this machine take a share of its cores each (unless told otherwise).
+      WORKER_TORCH_THREADS: String(Math.max(1, Math.floor(availableParallelism() / Math.max(1, config.workers)))),
       ...opts.baseEnv,
       DATABASE_URL: databaseUrl,
       DATA_DIR: config.dataDir,
       WORKER_CONCURRENCY: String(config.workerConcurrency),
+      WORKER_SHUTDOWN_GRACE_SECONDS: String(workerGraceSeconds),
+      WORKER_HANDBACK_SECONDS: String(workerHandbackSeconds),
       LOG_LEVEL: config.logLevel === 'silent' ? 'error' : config.logLevel,
     },
   });
   workers.start();
 
+  // Stopping, in order: the workers first (they finish or hand back their jobs while this process
+  // still serves subscriptions and records what they do; /readyz says 503 meanwhile), then HTTP
+  // and WebSocket, pg-boss, the pools, and the embedded PostgreSQL last.
   let stopped: Promise<void> | undefined;
   const stop = () =>
     (stopped ??= (async () => {
+      deps.stopping = true;
       clearInterval(reconciler);
       await workers.stop();
       await http.close();
@@ -93,5 +105,5 @@ export async function startApp(config: Config, opts: { log?: Logger; baseEnv?: R
       await embedded?.stop();
     })());
 
-  return { url: `http://127.0.0.1:${port}`, publicUrl, databaseUrl, devKey, deps, stop };
+  return { url: `http://127.0.0.1:${port}`, publicUrl, databaseUrl, devKey, deps, workers, stop };
 }

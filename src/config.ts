@@ -34,6 +34,10 @@ const EnvSchema = z.object({
   JOB_HEARTBEAT_SECONDS: int(30, 10),
   SUPERVISE_INTERVAL_SECONDS: int(30, 1),
   WORKER_READY_SECONDS: int(30, 1),
+  // Shutdown budget of a worker (README, "Stopping"): running jobs get the grace, then the rest are
+  // handed back within the hand-back time. Passed to the workers `npm start` runs.
+  WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).default(20),
+  WORKER_HANDBACK_SECONDS: z.coerce.number().min(0.5).default(5),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -65,6 +69,7 @@ export type Config = {
     superviseIntervalSeconds: number;
   };
   workerReadySeconds: number;
+  shutdown: { workerGraceSeconds: number; workerHandbackSeconds: number };
   logLevel: string;
 };
 
@@ -124,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       superviseIntervalSeconds: e.SUPERVISE_INTERVAL_SECONDS,
     },
     workerReadySeconds: e.WORKER_READY_SECONDS,
+    shutdown: { workerGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS, workerHandbackSeconds: e.WORKER_HANDBACK_SECONDS },
     logLevel: e.LOG_LEVEL,
   };
 }

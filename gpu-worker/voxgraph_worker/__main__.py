@@ -3,12 +3,18 @@ config, 3 = pg-boss schema version mismatch, 1 = built-in engines failed to load
 
 from __future__ import annotations
 
+import os
 import sys
 
 from . import config, log
 
 
 def main() -> int:
+    from .signals import ShutdownSignals, exit_with_parent
+
+    signals = ShutdownSignals()  # first: a SIGTERM while engines load is honoured, not fatal
+    parent = os.environ.get("VOXGRAPH_SUPERVISOR_PID", "")
+    exit_with_parent(int(parent) if parent.isdigit() else None)
     try:
         cfg = config.load()
     except config.ConfigError as e:
@@ -23,6 +29,7 @@ def main() -> int:
     from .storage import LocalStorage
 
     device = devices.resolve(cfg.device)
+    devices.limit_cpu_threads(cfg.torch_threads)
     try:
         registry = load_registry(cfg, device)
         failures = prepare(registry)  # once, before the first claim
@@ -36,8 +43,11 @@ def main() -> int:
                         for es in registry.values() for e in es), default=0.0)
         concurrency = devices.auto_concurrency(device, per_slot)
     try:
+        if signals.pending:
+            log.info("shutdown requested while loading engines; exiting")
+            return 0
         return Worker(cfg, registry, PgBoss(), LocalStorage(cfg.data_dir), device=device, concurrency=concurrency,
-                      plugin_failures=failures).run()
+                      plugin_failures=failures, signals=signals).run()
     finally:
         release(registry)
 

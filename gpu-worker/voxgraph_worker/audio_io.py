@@ -1,7 +1,9 @@
 """Decoding inputs to AudioData and encoding results as 16-bit PCM WAV.
 
-soundfile (libsndfile) covers wav/flac/ogg; anything it cannot read (m4a/aac, some mp3/opus)
-goes through ffmpeg, decoded to float32 PCM on stdout.
+soundfile (libsndfile) covers wav/flac/ogg/mp3; anything it cannot read (m4a/aac, webm …) goes
+through ffmpeg, decoded to float32 PCM on stdout. An engine that works at one rate and in mono (the
+aligners: 16 kHz) gets its input decoded that way: a multi-channel file is mixed down block by
+block, so the whole multi-channel signal never sits in memory at once.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import numpy as np
 import soundfile as sf
 
 from .engines.base import AudioData
+from .engines.dsp import resample
 
 
 class InputMissing(Exception):
@@ -27,15 +30,28 @@ class DecodeFailed(Exception):
     code = "DECODE_FAILED"
 
 
-def decode(path: Path, timeout: float = 600) -> AudioData:
+_BLOCK_FRAMES = 1 << 18  # frames per block when mixing down while reading (≈ 5 s at 48 kHz)
+
+
+def decode(path: Path, timeout: float = 600, sample_rate: int | None = None, mono: bool = False) -> AudioData:
+    """The input as float32; at `sample_rate` and in mono when asked (None: as the file is)."""
     path = Path(path)
     if not path.is_file():
         raise InputMissing(f"input object not found: {path.name}")
     try:
-        samples, rate = sf.read(str(path), dtype="float32", always_2d=False)
+        with sf.SoundFile(str(path)) as f:
+            rate = f.samplerate
+            if mono and f.channels > 1:
+                parts = [b.mean(axis=1, dtype=np.float32) for b in f.blocks(_BLOCK_FRAMES, dtype="float32", always_2d=True)]
+                samples = np.concatenate(parts) if parts else np.zeros(0, np.float32)
+            else:
+                samples = f.read(dtype="float32", always_2d=False)
     except Exception:  # libsndfile cannot decode this container/codec: try ffmpeg
-        return _ffmpeg_decode(path, timeout)
-    return _checked(AudioData(samples=np.ascontiguousarray(samples, dtype=np.float32), sample_rate=int(rate)))
+        return _ffmpeg_decode(path, timeout, sample_rate, mono)
+    audio = _checked(AudioData(samples=np.ascontiguousarray(samples, dtype=np.float32), sample_rate=int(rate)))
+    if sample_rate and sample_rate != audio.sample_rate:
+        audio = AudioData(resample(audio.samples, audio.sample_rate, sample_rate), sample_rate)
+    return audio
 
 
 def _checked(audio: AudioData) -> AudioData:
@@ -44,7 +60,7 @@ def _checked(audio: AudioData) -> AudioData:
     return audio
 
 
-def _ffmpeg_decode(path: Path, timeout: float) -> AudioData:
+def _ffmpeg_decode(path: Path, timeout: float, sample_rate: int | None = None, mono: bool = False) -> AudioData:
     try:
         probe = subprocess.run(
             ["ffprobe", "-v", "error", "-select_streams", "a:0", "-show_entries", "stream=channels,sample_rate",
@@ -52,8 +68,8 @@ def _ffmpeg_decode(path: Path, timeout: float) -> AudioData:
         streams = json.loads(probe.stdout).get("streams") or []
         if not streams:
             raise DecodeFailed("input has no audio stream")
-        channels = int(streams[0]["channels"])
-        rate = int(streams[0]["sample_rate"])
+        channels = 1 if mono else int(streams[0]["channels"])
+        rate = sample_rate or int(streams[0]["sample_rate"])
     except DecodeFailed:
         raise
     except FileNotFoundError as e:

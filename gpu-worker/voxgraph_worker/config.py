@@ -26,6 +26,9 @@ class Config:
     poll_seconds: float = 2.0
     heartbeat_seconds: float = 5.0
     shutdown_grace_seconds: float = 20.0
+    # After the grace: how long the runner gets to hand the remaining jobs back (fenced fails)
+    # before the worker hands back, itself, those whose engine ignores cancellation.
+    handback_seconds: float = 5.0
     progress_interval_seconds: float = 0.5
     log_level: str = "info"
     # "auto" (cuda when torch sees a GPU, else cpu), "cpu", "cuda" or "cuda:N".
@@ -35,6 +38,11 @@ class Config:
     # does the free GPU memory.
     batch_size: int = 8
     batch_wait_ms: float = 10.0
+    # Most memory the decoded inputs of one batch may take; bigger batches are split, and a job
+    # bigger than this runs alone.
+    batch_memory_mb: float = 512.0
+    # torch's CPU threads (0: its default, one per core); `npm start` sets cores / WORKERS.
+    torch_threads: int = 0
     # WORKER_CONCURRENCY=auto: slots sized from the device (1 on cpu, from free GPU memory on cuda).
     concurrency_auto: bool = False
     # Reference-model plug-ins: a weights folder each; unset = not loaded.
@@ -103,6 +111,8 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         device=device,
         batch_size=_num(env, "WORKER_BATCH_SIZE", 8, int, 1),
         batch_wait_ms=min(_num(env, "WORKER_BATCH_WAIT_MS", 10.0, float, 0), 1000.0),
+        batch_memory_mb=_num(env, "WORKER_BATCH_MEMORY_MB", 512.0, float, 1),
+        torch_threads=_num(env, "WORKER_TORCH_THREADS", 0, int, 0),
         frcrn_model_dir=_dir(env, "FRCRN_MODEL_DIR"),
         qwen3_aligner_model_dir=_dir(env, "QWEN3_ALIGNER_MODEL_DIR"),
         indextts2_model_dir=_dir(env, "INDEXTTS2_MODEL_DIR"),
@@ -111,6 +121,7 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         poll_seconds=_num(env, "WORKER_POLL_SECONDS", 2.0, float, 0.05),
         heartbeat_seconds=_num(env, "WORKER_HEARTBEAT_SECONDS", 5.0, float, 0.1),
         shutdown_grace_seconds=_num(env, "WORKER_SHUTDOWN_GRACE_SECONDS", 20.0, float, 0),
+        handback_seconds=_num(env, "WORKER_HANDBACK_SECONDS", 5.0, float, 0.5),
         progress_interval_seconds=_num(env, "WORKER_PROGRESS_INTERVAL_SECONDS", 0.5, float, 0),
         log_level=level,
         test_engines=env.get("VOXGRAPH_TEST_ENGINES") or None,

@@ -32,6 +32,34 @@ def record(conn, job_id, status: str, *, progress: Optional[float] = None, attem
     return row[0] if row else None
 
 
+# The same call for many jobs in one statement (one round trip for a whole batch). Each list holds
+# one value per job; results come back in the jobs' order.
+_RECORD_MANY = """
+SELECT voxgraph.record_job_event(
+  p_job_id => e.id, p_status => e.status, p_progress => e.progress, p_attempts => e.attempts, p_engine => e.engine,
+  p_result => e.result, p_result_audio_id => e.result_audio_id, p_error_code => e.error_code,
+  p_error_message => e.error_message)
+FROM unnest(%(id)s::uuid[], %(status)s::voxgraph.job_status[], %(progress)s::real[], %(attempts)s::integer[],
+            %(engine)s::text[], %(result)s::jsonb[], %(result_audio_id)s::uuid[], %(error_code)s::text[],
+            %(error_message)s::text[])
+     WITH ORDINALITY AS e(id, status, progress, attempts, engine, result, result_audio_id, error_code, error_message, n)
+ORDER BY e.n
+"""
+_FIELDS = ("progress", "attempts", "engine", "result", "result_audio_id", "error_code", "error_message")
+
+
+def record_many(conn, events: list[dict]) -> list[Optional[int]]:
+    """record() for several jobs at once: each dict has `id`, `status` and any of record()'s keywords."""
+    if not events:
+        return []
+    params: dict[str, list] = {"id": [str(e["id"]) for e in events], "status": [e["status"] for e in events]}
+    for f in _FIELDS:
+        params[f] = [e.get(f) for e in events]
+    params["result"] = [Jsonb(r) if r is not None else None for r in params["result"]]
+    params["result_audio_id"] = [str(a) if a else None for a in params["result_audio_id"]]
+    return [r[0] for r in conn.execute(_RECORD_MANY, params).fetchall()]
+
+
 def insert_result_audio(conn, *, tenant: str, storage_key: str, nbytes: int, sha256: str, duration: float,
                         sample_rate: int, channels: int) -> str:
     audio_id = str(uuid.uuid4())
@@ -41,6 +69,24 @@ def insert_result_audio(conn, *, tenant: str, storage_key: str, nbytes: int, sha
            VALUES (%s, %s, %s, 'audio/wav', 'wav', 'pcm_s16le', %s, %s, %s, %s, %s, 'result')""",
         (audio_id, tenant, storage_key, nbytes, sha256, duration, sample_rate, channels))
     return audio_id
+
+
+def insert_result_audios(conn, rows: list[dict]) -> list[str]:
+    """insert_result_audio() for several results in one statement; returns their ids in order (a
+    row's own `id` when it has one)."""
+    ids = [str(r.get("id") or uuid.uuid4()) for r in rows]
+    if rows:
+        conn.execute(
+            """INSERT INTO voxgraph.audio (id, tenant, storage_key, content_type, format, codec, bytes, sha256,
+                                           duration_seconds, sample_rate, channels, origin)
+               SELECT id, tenant, storage_key, 'audio/wav', 'wav', 'pcm_s16le', nbytes, sha256, duration, rate, channels,
+                      'result'
+               FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::bigint[], %s::text[], %s::float8[], %s::int[],
+                           %s::int[]) AS r(id, tenant, storage_key, nbytes, sha256, duration, rate, channels)""",
+            (ids, [r["tenant"] for r in rows], [r["storage_key"] for r in rows], [r["nbytes"] for r in rows],
+             [r["sha256"] for r in rows], [r["duration"] for r in rows], [r["sample_rate"] for r in rows],
+             [r["channels"] for r in rows]))
+    return ids
 
 
 def job_status(conn, job_id) -> Optional[str]:

@@ -7,10 +7,8 @@ job-event channel), the worker-row heartbeat and shutdown.
 
 from __future__ import annotations
 
-import json
 import os
 import select
-import signal
 import socket
 import threading
 import time
@@ -26,21 +24,25 @@ from .db import Db
 from .pgboss import PgBoss, SchemaVersionMismatch, error_output
 from .registry import Registry, describe
 from .runner import ClaimedJob, Runner, claim
+from .signals import ShutdownSignals
 from .storage import Storage
 
-JOB_EVENTS_CHANNEL = "voxgraph_job_events"
+# voxgraph.record_job_event() notifies here with the job's id when a job is cancelled.
+CANCEL_CHANNEL = "voxgraph_job_cancelled"
 EXIT_OK, EXIT_VERSION = 0, 3
 
 
 class Worker:
     def __init__(self, cfg: Config, registry: Registry, boss: PgBoss, storage: Storage, device: str = "cpu",
-                 concurrency: Optional[int] = None, plugin_failures: Optional[list[dict]] = None):
+                 concurrency: Optional[int] = None, plugin_failures: Optional[list[dict]] = None,
+                 signals: Optional[ShutdownSignals] = None):
         self.cfg, self.registry, self.boss, self.storage = cfg, registry, boss, storage
         self._device = device
         self.concurrency = concurrency or cfg.concurrency
         self.plugin_failures = plugin_failures or []
         self.sizer = BatchSizer(cfg.batch_size, device)
-        self.runner = Runner(boss, storage, cfg.progress_interval_seconds, self.sizer)
+        self.runner = Runner(boss, storage, cfg.progress_interval_seconds, self.sizer,
+                             batch_memory_bytes=int(cfg.batch_memory_mb * 1024 * 1024))
         self.stopping = threading.Event()
         self._wake = threading.Condition()
         self._wake_gen = 0
@@ -50,6 +52,7 @@ class Worker:
         self._held_lock = threading.Lock()
         self._busy = 0
         self._signals = 0
+        self.signals = signals or ShutdownSignals()
         self._main = Db(cfg.database_url, "voxgraph-worker-main")
         self._channel: Optional[str] = None
         self._listening = False
@@ -61,17 +64,12 @@ class Worker:
             self._wake.notify_all()
 
     def _on_notify(self, n) -> None:
-        if n.channel == JOB_EVENTS_CHANNEL:
-            try:
-                ev = json.loads(n.payload)
-            except ValueError:
-                return
-            if ev.get("status") == "cancelled":
-                with self._held_lock:
-                    job = self._held.get(str(ev.get("id")))
-                if job is not None:
-                    log.info("job cancelled by the API; stopping the engine", job=job.id)
-                    job.control.cancel("cancelled")
+        if n.channel == CANCEL_CHANNEL:
+            with self._held_lock:
+                job = self._held.get(n.payload.strip())
+            if job is not None:
+                log.info("job cancelled by the API; stopping the engine", job=job.id)
+                job.control.cancel("cancelled")
         else:
             self.wake()  # pg-boss's payload is the queue name; any send is worth a claim round
 
@@ -161,7 +159,7 @@ class Worker:
         conn = self._main.conn()
         conn.add_notify_handler(self._on_notify)  # notifications that arrive during a query
         conn.execute(f'LISTEN "{self._channel}"')
-        conn.execute(f"LISTEN {JOB_EVENTS_CHANNEL}")
+        conn.execute(f"LISTEN {CANCEL_CHANNEL}")
         self._listening = True
         self.wake()  # we may have missed sends while disconnected
 
@@ -180,8 +178,9 @@ class Worker:
 
     def _drain(self, timeout: float) -> None:
         conn = self._main.conn()
-        r, _, _ = select.select([conn.fileno()], [], [], timeout)
-        if r:
+        r, _, _ = select.select([conn.fileno(), self.signals.fileno], [], [], timeout)
+        self._take_signals()
+        if conn.fileno() in r:
             conn.pgconn.consume_input()  # raises if the connection is gone
             while True:
                 n = conn.pgconn.notifies()
@@ -190,13 +189,23 @@ class Worker:
                 self._on_notify(psycopg.Notify(n.relname.decode(), n.extra.decode(), n.be_pid))
 
     # --- signals -------------------------------------------------------------------------------
-    def _on_signal(self, signum, _frame) -> None:
-        self._signals += 1
-        if self._signals > 1:
-            log.warning("second signal: exiting now", signal=signum)
-            os._exit(1)
-        log.info("shutdown requested", signal=signum, grace_seconds=self.cfg.shutdown_grace_seconds)
-        self.stopping.set()
+    def _take_signals(self) -> None:
+        """Acts on SIGTERM/SIGINT (recorded by signals.py): the first starts the shutdown; a repeated
+        one changes nothing, since the budget is already running (SIGKILL stops at once)."""
+        for signum in self.signals.take():
+            self._signals += 1
+            if self._signals == 1:
+                log.info("shutdown requested", signal=signum, grace_seconds=self.cfg.shutdown_grace_seconds,
+                         handback_seconds=self.cfg.handback_seconds)
+                self.stopping.set()
+                self.wake()
+            else:
+                log.info("already shutting down; signal ignored", signal=signum)
+
+    def _pause(self, seconds: float) -> None:
+        """The main thread's sleep: wakes early for a signal."""
+        select.select([self.signals.fileno], [], [], seconds)
+        self._take_signals()
 
     # --- lifecycle -----------------------------------------------------------------------------
     def startup(self) -> None:
@@ -216,12 +225,11 @@ class Worker:
                 self._main.reset()
             except psycopg.errors.UndefinedTable as e:
                 log.warning("pg-boss schema not installed yet", error=str(e), retry_in=backoff)
-            self.stopping.wait(backoff)
+            self._pause(backoff)
             backoff = min(backoff * 2, 15)
 
     def run(self) -> int:
-        signal.signal(signal.SIGTERM, self._on_signal)
-        signal.signal(signal.SIGINT, self._on_signal)
+        self._take_signals()  # one that came during engine loading
         try:
             self.startup()
         except SchemaVersionMismatch as e:
@@ -253,7 +261,7 @@ class Worker:
                 log.warning("main connection lost; reconnecting", error=str(e), retry_in=backoff)
                 self._main.reset()
                 self._listening = False
-                self.stopping.wait(backoff)
+                self._pause(backoff)
                 backoff = min(backoff * 2, 30)
         self._shutdown(slots)
         return EXIT_OK
@@ -268,9 +276,9 @@ class Worker:
         for job in left:
             log.info("grace period over; handing the job back", job=job.id)
             job.control.cancel("shutdown")  # the runner fails it with WORKER_SHUTDOWN (retryable)
-        settle_deadline = time.monotonic() + 10
+        settle_deadline = time.monotonic() + self.cfg.handback_seconds
         while self._busy and time.monotonic() < settle_deadline:
-            time.sleep(0.1)
+            self._service(0.1)
         with self._held_lock:
             stuck = list(self._held.values())
         for job in stuck:
@@ -289,7 +297,7 @@ class Worker:
         except (psycopg.OperationalError, OSError):
             self._main.reset()
             self._listening = False
-            time.sleep(timeout)
+            self._pause(timeout)
 
     def _hand_back(self, job: ClaimedJob) -> None:
         try:

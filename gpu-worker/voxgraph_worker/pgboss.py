@@ -107,24 +107,35 @@ class PgBoss:
         return [dict(zip(cols, r)) for r in cur.fetchall()]
 
     def touch(self, conn, queue: str, attempts: Iterable[tuple[str, int]]) -> int:
+        return len(self.touch_many(conn, queue, attempts))
+
+    def touch_many(self, conn, queue: str, attempts: Iterable[tuple[str, int]]) -> set[str]:
+        """Fenced heartbeats for several attempts; returns the ids still held."""
         pairs = list(attempts)
+        if not pairs:
+            return set()
         row = conn.execute(self._sql("touch", queue), {
             "p1": queue,
             "p2": [uuid.UUID(str(i)) for i, _ in pairs],
             "p3": [f"{i}:{rc}" for i, rc in pairs],
         }).fetchone()
-        return int(row[0])
+        return {str(i) for i in (row[1] or [])}
 
-    def _settle(self, stmt: str, conn, queue: str, items: Iterable[tuple[str, int, Any]]) -> int:
+    def _settle(self, stmt: str, conn, queue: str, items: Iterable[tuple[str, int, Any]]) -> tuple[int, set[str]]:
+        """Runs a fenced settle statement; returns (rows settled, their ids)."""
         payload = json.dumps([{"id": str(i), "retry_count": rc, "output": wrap_output(out)} for i, rc, out in items])
         row = conn.execute(self._sql(stmt, queue), {"p1": queue, "p2": payload}).fetchone()
-        return int(row[0])
+        return int(row[0]), {str(i) for i in (row[1] if len(row) > 1 and row[1] is not None else [])}
 
     def complete(self, conn, queue: str, job_id: str, retry_count: int, output: Any) -> int:
-        return self._settle("complete", conn, queue, [(job_id, retry_count, output)])
+        return self._settle("complete", conn, queue, [(job_id, retry_count, output)])[0]
+
+    def complete_many(self, conn, queue: str, items: list[tuple[str, int, Any]]) -> set[str]:
+        """Completes several attempts in one statement; returns the ids whose fence held."""
+        return self._settle("complete", conn, queue, items)[1] if items else set()
 
     def fail(self, conn, queue: str, job_id: str, retry_count: int, output: Any, terminal: bool = False) -> int:
-        return self._settle("fail_terminal" if terminal else "fail", conn, queue, [(job_id, retry_count, output)])
+        return self._settle("fail_terminal" if terminal else "fail", conn, queue, [(job_id, retry_count, output)])[0]
 
     def state(self, conn, queue: str, job_id: str) -> str | None:
         row = conn.execute(f"SELECT state::text FROM pgboss.{self.table(queue)} WHERE name = %s AND id = %s",

@@ -1,5 +1,11 @@
-"""One job, from claim to settle: the claim transaction, heartbeats, throttled progress,
-cancellation, self-timeout, and the settle transaction (pg-boss change + our job event together).
+"""A batch of claimed jobs, from claim to settle: the claim transaction, heartbeats, throttled
+progress, cancellation, self-timeout, and the settle transactions (pg-boss change + our job event
+together).
+
+Cost per batch, not per job: the claim and its RUNNING events are one transaction of three
+statements; one monitor thread beats for every job of the batch in one statement; the successes of
+a chunk are settled together in one transaction (complete, result rows, SUCCEEDED events: one
+statement each). Failures and cancellations are rare and settled one by one.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from .registry import Registry, select
 from .storage import Storage
 
 RETRYABLE_CANCEL = {"timeout": "JOB_TIMEOUT", "shutdown": "WORKER_SHUTDOWN"}
+FLOAT32 = 4
 
 
 @dataclass
@@ -48,6 +55,7 @@ class ClaimedJob:
     engine: Optional[Engine]
     engine_error: Optional[EngineInputError]
     control: Control = field(default_factory=Control)
+    claimed_at: float = field(default_factory=time.monotonic)
 
     @property
     def kind(self) -> str:
@@ -57,6 +65,24 @@ class ClaimedJob:
     def tenant(self) -> str:
         return str(self.data.get("tenant") or "")
 
+    @property
+    def deadline(self) -> float:
+        return self.claimed_at + self.expire_seconds
+
+    def input_bytes(self) -> int:
+        """The memory its decoded input will take (from the length, rate and channels the API put
+        in the payload; 0 when unknown or when the job has no input)."""
+        inp = self.data.get("input")
+        if not isinstance(inp, dict):
+            return 0
+        try:
+            info = self.engine.info if self.engine else None
+            rate = (info.input_sample_rate if info else None) or float(inp["sampleRate"])
+            channels = 1 if info and info.input_mono else int(inp["channels"])
+            return int(float(inp["durationSeconds"]) * rate * channels * FLOAT32)
+        except (KeyError, TypeError, ValueError):
+            return 0
+
 
 def _language(data: dict) -> Optional[str]:
     p = data.get("params")
@@ -65,8 +91,8 @@ def _language(data: dict) -> Optional[str]:
 
 
 def claim(db: Db, boss: PgBoss, registry: Registry, queue: str, limit: int = 1) -> tuple[bool, list[ClaimedJob]]:
-    """One short transaction: pg-boss claims up to `limit` jobs + our 'running' event for each.
-    Returns (claimed_any, runnable jobs)."""
+    """One short transaction: pg-boss claims up to `limit` jobs + our RUNNING event for each (one
+    statement for all). Returns (claimed_any, runnable jobs)."""
     jobs: list[ClaimedJob] = []
     with db.lock:
         conn = db.conn()
@@ -77,19 +103,23 @@ def claim(db: Db, boss: PgBoss, registry: Registry, queue: str, limit: int = 1) 
             for r in rows:
                 data = r["data"] if isinstance(r["data"], dict) else {}
                 params = data.get("params") if isinstance(data.get("params"), dict) else {}
-                requested = params.get("engine")
                 engine, err = None, None
                 try:
                     voice = params.get("voice")
-                    engine = select(registry, str(data.get("kind") or queue), requested, _language(data),
+                    engine = select(registry, str(data.get("kind") or queue), params.get("engine"), _language(data),
                                     str(voice) if voice else None)
                 except EngineInputError as e:
                     err = e
-                job = ClaimedJob(id=str(r["id"]), queue=queue, data=data, retry_count=int(r["retryCount"]),
-                                 expire_seconds=float(r["expireInSeconds"] or 900),
-                                 heartbeat_seconds=float(r["heartbeatSeconds"] or 0), engine=engine, engine_error=err)
-                seq = jobstate.record(conn, job.id, "running", progress=0, attempts=job.retry_count + 1,
-                                      engine=engine.info.name if engine else requested)
+                jobs.append(ClaimedJob(id=str(r["id"]), queue=queue, data=data, retry_count=int(r["retryCount"]),
+                                       expire_seconds=float(r["expireInSeconds"] or 900),
+                                       heartbeat_seconds=float(r["heartbeatSeconds"] or 0), engine=engine,
+                                       engine_error=err))
+            seqs = jobstate.record_many(conn, [
+                {"id": j.id, "status": "running", "progress": 0, "attempts": j.retry_count + 1,
+                 "engine": j.engine.info.name if j.engine else (j.data.get("params") or {}).get("engine")}
+                for j in jobs])
+            runnable = []
+            for job, seq in zip(jobs, seqs):
                 if seq is None:
                     # Our row is missing or already final (e.g. cancelled): running it would be wasted
                     # work and rolling back would make us re-claim it forever, so end it in pg-boss.
@@ -97,33 +127,43 @@ def claim(db: Db, boss: PgBoss, registry: Registry, queue: str, limit: int = 1) 
                               error_output(name="JobNotRunnable", code="JOB_NOT_RUNNABLE",
                                            message="voxgraph job row is missing or already final"), terminal=True)
                     log.warning("claimed job not runnable; ended it in pg-boss", job=job.id, queue=queue)
-                    continue
-                jobs.append(job)
-    for job in jobs:
-        log.info("job claimed", job=job.id, queue=queue, attempt=job.retry_count + 1,
-                 engine=job.engine.info.name if job.engine else None, batch=len(jobs))
-    return True, jobs
+                else:
+                    runnable.append(job)
+    for job in runnable:
+        log.debug("job claimed", job=job.id, queue=queue, attempt=job.retry_count + 1,
+                  engine=job.engine.info.name if job.engine else None, batch=len(runnable))
+    return True, runnable
 
 
 class _Monitor(threading.Thread):
-    """Heartbeats (touch.sql every heartbeatSeconds/2) and progress writes for one attempt.
+    """Heartbeats and progress writes for the jobs of one batch, in one statement per beat.
 
-    Progress is written here, not in report(), so an engine never waits on the database.
+    A beat touches every job still running (pg-boss's fenced touch, every heartbeatSeconds / 2); a
+    job whose touch misses has lost its claim and is stopped. Progress is written here, not in
+    report(), so an engine never waits on the database; it rides on the next beat or wakes one.
     """
 
-    def __init__(self, db: Db, boss: PgBoss, job: ClaimedJob, deadline: float):
-        super().__init__(name=f"monitor-{job.id[:8]}", daemon=True)
-        self.db, self.boss, self.job, self.deadline = db, boss, job, deadline
-        self.interval = max(1.0, job.heartbeat_seconds / 2) if job.heartbeat_seconds else 30.0
+    def __init__(self, db: Db, boss: PgBoss, jobs: list[ClaimedJob]):
+        super().__init__(name=f"monitor-{jobs[0].id[:8]}", daemon=True)
+        self.db, self.boss = db, boss
+        self.live: dict[str, ClaimedJob] = {j.id: j for j in jobs}
+        beats = [j.heartbeat_seconds / 2 for j in jobs if j.heartbeat_seconds]
+        self.interval = max(1.0, min(beats)) if beats else 30.0
         self._wake = threading.Event()
         self._halt = False
-        self._pending: Optional[float] = None
+        self._pending: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def push(self, progress: float) -> None:
+    def push(self, job: ClaimedJob, progress: float) -> None:
         with self._lock:
-            self._pending = progress
+            self._pending[job.id] = progress
         self._wake.set()
+
+    def done(self, job: ClaimedJob) -> None:
+        """The job is settled (or about to be): no more beats or progress for it."""
+        with self._lock:
+            self.live.pop(job.id, None)
+            self._pending.pop(job.id, None)
 
     def stop(self) -> None:
         self._halt = True
@@ -131,54 +171,60 @@ class _Monitor(threading.Thread):
         self.join()
 
     def run(self) -> None:
-        job = self.job
         next_beat = time.monotonic() + self.interval
         while not self._halt:
             now = time.monotonic()
-            if now >= self.deadline:
-                job.control.cancel("timeout")
-            # Wake for the next beat, or at the deadline to cancel (only once: then just beats).
-            target = next_beat if now >= self.deadline else min(next_beat, self.deadline)
-            self._wake.wait(max(0.0, target - now))
+            with self._lock:
+                live = list(self.live.values())
+            for job in live:
+                if now >= job.deadline:
+                    job.control.cancel("timeout")
+            deadlines = [j.deadline for j in live if j.deadline > now]
+            self._wake.wait(max(0.0, min([next_beat, *deadlines]) - now))
             self._wake.clear()
             if self._halt:
                 return
             with self._lock:
-                progress, self._pending = self._pending, None
-            if progress is None and time.monotonic() < next_beat:
+                progress, self._pending = self._pending, {}
+                live = [j for j in self.live.values() if not j.control.event.is_set()]
+            if not live or (not progress and time.monotonic() < next_beat):
                 continue
             try:
                 with self.db.lock:
                     conn = self.db.conn()
                     with conn.transaction():
-                        hit = self.boss.touch(conn, job.queue, [(job.id, job.retry_count)])
-                        if hit and progress is not None:
-                            jobstate.record(conn, job.id, "running", progress=progress)
+                        held = self.boss.touch_many(conn, live[0].queue, [(j.id, j.retry_count) for j in live])
+                        jobstate.record_many(conn, [{"id": i, "status": "running", "progress": p}
+                                                    for i, p in progress.items() if i in held])
                 next_beat = time.monotonic() + self.interval
-                if not hit:
-                    log.warning("claim lost (cancelled, expired or retried elsewhere); stopping the engine",
-                                job=job.id)
-                    job.control.cancel("lost")
-                    return
+                for job in live:
+                    if job.id not in held:
+                        log.warning("claim lost (cancelled, expired or retried elsewhere); stopping the engine",
+                                    job=job.id)
+                        job.control.cancel("lost")
             except psycopg.Error as e:
                 # Keep running: the next beat retries on a fresh connection. If the database stays
-                # away the supervisor expires the job and the settle is fenced out.
-                log.warning("heartbeat failed", job=job.id, error=str(e))
+                # away the supervisor expires the jobs and their settles are fenced out.
+                log.warning("heartbeat failed", jobs=[j.id for j in live], error=str(e))
                 self.db.reset()
                 next_beat = time.monotonic() + min(self.interval, 2.0)
 
 
 class _Reporter:
-    """The engine's report(fraction): raises Cancelled when asked to stop; throttles progress."""
+    """The engine's report(fraction): raises Cancelled when asked to stop; throttles progress.
 
-    def __init__(self, job: ClaimedJob, monitor: _Monitor, deadline: float, interval: float):
-        self.job, self.monitor, self.deadline, self.interval = job, monitor, deadline, interval
-        self.last_at = float("-inf")
+    The first report is written only once `interval` has passed since the job was claimed, so a
+    job shorter than that writes no progress event at all (its RUNNING and final states say it all).
+    """
+
+    def __init__(self, job: ClaimedJob, monitor: _Monitor, interval: float):
+        self.job, self.monitor, self.interval = job, monitor, interval
+        self.last_at = job.claimed_at
         self.last_value = 0.0
 
     def __call__(self, fraction: float) -> None:
         ctl = self.job.control
-        if not ctl.event.is_set() and time.monotonic() >= self.deadline:
+        if not ctl.event.is_set() and time.monotonic() >= self.job.deadline:
             ctl.cancel("timeout")
         if ctl.event.is_set():
             raise Cancelled(ctl.reason or "cancelled")
@@ -189,7 +235,7 @@ class _Reporter:
         now = time.monotonic()
         if now - self.last_at >= self.interval and f - self.last_value >= 0.01:
             self.last_at, self.last_value = now, f
-            self.monitor.push(f)
+            self.monitor.push(self.job, f)
 
 
 @dataclass
@@ -216,9 +262,11 @@ def _params(data: dict) -> dict:
 
 
 class Runner:
-    def __init__(self, boss: PgBoss, storage: Storage, progress_interval: float, sizer: Optional[BatchSizer] = None):
+    def __init__(self, boss: PgBoss, storage: Storage, progress_interval: float, sizer: Optional[BatchSizer] = None,
+                 batch_memory_bytes: int = 512 << 20):
         self.boss, self.storage, self.progress_interval = boss, storage, progress_interval
         self.sizer = sizer or BatchSizer(1, "cpu")
+        self.batch_memory_bytes = batch_memory_bytes
 
     # --- inputs --------------------------------------------------------------------------------
     def _input(self, job: ClaimedJob) -> AudioData:
@@ -229,7 +277,9 @@ class Runner:
             path = self.storage.path(str(inp["storageKey"]))
         except ValueError as e:
             raise audio_io.InputMissing(str(e)) from e
-        return audio_io.decode(path)
+        info = job.engine.info if job.engine else None
+        return audio_io.decode(path, sample_rate=info.input_sample_rate if info else None,
+                               mono=bool(info and info.input_mono))
 
     def _task(self, job: ClaimedJob, report: Callable[[float], None]) -> Task:
         """The engine's view of a job: decoded audio and typed parameters."""
@@ -280,44 +330,80 @@ class Runner:
         return {"kind": "synthesize", "words": _words(words)}, audio
 
     # --- running -------------------------------------------------------------------------------
+    def _chunks(self, engine: Engine, jobs: list[ClaimedJob]) -> list[list[ClaimedJob]]:
+        """Jobs of one engine in batches of at most its cap whose decoded inputs together fit the
+        batch memory budget (a job bigger than the budget runs alone)."""
+        chunks: list[list[ClaimedJob]] = []
+        cur: list[ClaimedJob] = []
+        used = 0
+        for job in jobs:
+            need = job.input_bytes()
+            if cur and (len(cur) >= self.sizer.cap(engine) or used + need > self.batch_memory_bytes):
+                chunks.append(cur)
+                cur, used = [], 0
+            cur.append(job)
+            used += need
+        if cur:
+            chunks.append(cur)
+        return chunks
+
     def run_batch(self, db: Db, jobs: list[ClaimedJob]) -> dict[str, str]:
         """Runs claimed attempts to their end: jobs that share an engine go to it together, in
-        batches of at most its cap; each job is settled on its own as soon as its batch ends.
-        Returns job id -> how it ended (for logs and tests)."""
+        chunks within its cap and the memory budget; inputs are decoded just before their chunk
+        runs, and each chunk is settled as soon as it ends. Returns job id -> how it ended."""
         ended: dict[str, str] = {}
-        started = {j.id: time.monotonic() for j in jobs}
-        monitors: dict[str, _Monitor] = {}
-        groups: dict[int, tuple[Engine, list[tuple[ClaimedJob, Task]]]] = {}
-        for job in jobs:
-            deadline = started[job.id] + job.expire_seconds
-            monitors[job.id] = monitor = _Monitor(db, self.boss, job, deadline)
-            monitor.start()
+        monitor = _Monitor(db, self.boss, jobs)
+        monitor.start()
+        try:
+            by_engine: dict[int, tuple[Engine, list[ClaimedJob]]] = {}
+            for job in jobs:
+                if job.engine is None:
+                    err = job.engine_error or EngineInputError("ENGINE_UNAVAILABLE", "no engine for this job")
+                    ended[job.id] = self._settle(db, job, _Failure(err.code, err.message, False, err), monitor)
+                else:
+                    by_engine.setdefault(id(job.engine), (job.engine, []))[1].append(job)
+            for engine, group in by_engine.values():
+                for chunk in self._chunks(engine, group):
+                    ended.update(self._run_chunk(db, engine, chunk, monitor))
+        finally:
+            monitor.stop()
+        return ended
+
+    def _run_chunk(self, db: Db, engine: Engine, chunk: list[ClaimedJob], monitor: _Monitor) -> dict[str, str]:
+        ended: dict[str, str] = {}
+        ready: list[tuple[ClaimedJob, Task]] = []
+        for job in chunk:
             try:
-                task = self._task(job, _Reporter(job, monitor, deadline, self.progress_interval))
+                ready.append((job, self._task(job, _Reporter(job, monitor, self.progress_interval))))
             except EngineInputError as e:
-                ended[job.id] = self._settle(db, job, _Failure(e.code, e.message, False, e), started[job.id], monitor)
+                ended[job.id] = self._settle(db, job, _Failure(e.code, e.message, False, e), monitor)
             except (audio_io.InputMissing, audio_io.DecodeFailed) as e:
-                ended[job.id] = self._settle(db, job, _Failure(e.code, str(e), False, e), started[job.id], monitor)
+                ended[job.id] = self._settle(db, job, _Failure(e.code, str(e), False, e), monitor)
             except Exception as e:
                 log.error("could not prepare the job", exc=e, job=job.id)
                 ended[job.id] = self._settle(db, job, _Failure("ENGINE_ERROR", f"{type(e).__name__}: {e}", True, e),
-                                             started[job.id], monitor)
+                                             monitor)
+        if not ready:
+            return ended
+        outs = run_batch(engine, [t for _, t in ready], self.sizer)
+        successes = []
+        for (job, task), out in zip(ready, outs):
+            outcome = self._outcome(job, task, out)
+            if isinstance(outcome, tuple) and not job.control.event.is_set():
+                successes.append((job, *outcome))
             else:
-                groups.setdefault(id(job.engine), (job.engine, []))[1].append((job, task))
-        for engine, items in groups.values():
-            while items:
-                size = self.sizer.cap(engine)
-                chunk, items = items[:size], items[size:]
-                outs = run_batch(engine, [t for _, t in chunk], self.sizer)
-                for (job, task), out in zip(chunk, outs):
-                    ended[job.id] = self._settle(db, job, self._outcome(job, task, out), started[job.id],
-                                                 monitors[job.id])
+                ended[job.id] = self._settle(db, job, outcome, monitor)
+        ready.clear()  # let the decoded inputs go before settling
+        if successes:
+            ended.update(self._settle_successes(db, successes, monitor))
         return ended
 
-    def _settle(self, db: Db, job: ClaimedJob, outcome: Any, started: float, monitor: "_Monitor") -> str:
-        monitor.stop()
-        elapsed = round(time.monotonic() - started, 3)
-        if isinstance(outcome, Cancelled):
+    # --- settling ------------------------------------------------------------------------------
+    def _settle(self, db: Db, job: ClaimedJob, outcome: Any, monitor: _Monitor) -> str:
+        """One job's end (a failure, a cancellation, or a success the batch path handed back)."""
+        monitor.done(job)
+        elapsed = round(time.monotonic() - job.claimed_at, 3)
+        if isinstance(outcome, Cancelled) or (isinstance(outcome, tuple) and job.control.event.is_set()):
             reason = job.control.reason or "cancelled"
             if reason not in RETRYABLE_CANCEL:
                 # Cancelled/lost: someone else owns the job now; write nothing.
@@ -336,7 +422,6 @@ class Runner:
             db.reset()
             return "settle_error"
 
-    # --- settling ------------------------------------------------------------------------------
     def settle_failure(self, db: Db, job: ClaimedJob, f: _Failure) -> str:
         output = error_output(f.exc, name=type(f.exc).__name__ if f.exc else "WorkerError", message=f.message,
                               code=f.code)
@@ -361,23 +446,86 @@ class Runner:
                 time.sleep(0.5 * 2 ** attempt)
         raise RuntimeError("could not record the failure")
 
+    def _store_result(self, job: ClaimedJob, audio: Optional[AudioData]) -> Optional[dict]:
+        """Writes a result audio file; returns what its audio row needs (None: no audio)."""
+        if audio is None:
+            return None
+        enc = audio_io.encode_wav(audio)
+        key = f"{job.tenant}/{uuid.uuid4()}.wav"
+        self.storage.put(key, enc.data)
+        return {"id": str(uuid.uuid4()), "tenant": job.tenant, "storage_key": key, "nbytes": len(enc.data), "sha256": enc.sha256,
+                "duration": enc.duration, "sample_rate": enc.sample_rate, "channels": enc.channels}
+
+    def _settle_successes(self, db: Db, items: list[tuple[ClaimedJob, dict, Optional[AudioData]]],
+                          monitor: _Monitor) -> dict[str, str]:
+        """The successes of a chunk in one transaction: pg-boss completes them (fenced), their result
+        rows and SUCCEEDED events are written together. A job whose claim is gone is left out (and
+        its file removed); when a row turns out final (a cancel that raced the settle), the
+        transaction is rolled back and each job settled on its own."""
+        for job, _, _ in items:
+            monitor.done(job)
+        stored = []
+        try:
+            for job, result, audio in items:
+                stored.append((job, result, self._store_result(job, audio)))
+        except Exception as e:
+            log.error("could not store results", exc=e, jobs=[j.id for j, _, _ in items])
+            for _, _, row in stored:
+                if row:
+                    self.storage.delete(row["storage_key"])
+            return {job.id: self.settle_failure(db, job, _Failure("ENGINE_ERROR", f"{type(e).__name__}: {e}", True, e))
+                    for job, _, _ in items}
+        ended: dict[str, str] = {}
+        committed = False
+        try:
+            with db.lock:
+                conn = db.conn()
+                with conn.transaction():
+                    queue = items[0][0].queue
+                    outputs = [(j.id, j.retry_count, {"resultAudioId": row["id"] if row else None,
+                                                      "engine": j.engine.info.name}) for j, _, row in stored]
+                    held = self.boss.complete_many(conn, queue, outputs)
+                    kept = [(j, r, row) for j, r, row in stored if j.id in held]
+                    jobstate.insert_result_audios(conn, [row for _, _, row in kept if row])
+                    events = [{"id": j.id, "status": "succeeded", "progress": 1, "result": r,
+                               "result_audio_id": row["id"] if row else None} for j, r, row in kept]
+                    if None in jobstate.record_many(conn, events):
+                        raise _Abort("final")
+                committed = True
+        except _Abort:
+            for _, _, row in stored:
+                if row:
+                    self.storage.delete(row["storage_key"])
+            return {job.id: self._settle(db, job, (result, audio), monitor) for job, result, audio in items}
+        except BaseException:
+            # A failure at COMMIT is ambiguous (it may have committed): keep the files then, since a
+            # leaked file is better than an audio row pointing at nothing.
+            if not committed:
+                log.warning("batch settle failed; the claims stay active until the supervisor retries them",
+                            jobs=[j.id for j, _, _ in stored])
+            raise
+        for job, _, row in stored:
+            if job.id in held:
+                ended[job.id] = "succeeded"
+                log.info("job succeeded", job=job.id, seconds=round(time.monotonic() - job.claimed_at, 3),
+                         batch=len(stored))
+            else:
+                if row:
+                    self.storage.delete(row["storage_key"])
+                ended[job.id] = "lost"
+                log.info("result discarded", job=job.id, reason="lost")
+        return ended
+
     def _settle_success(self, db: Db, job: ClaimedJob, result: dict, audio: Optional[AudioData],
                         seconds: float) -> str:
-        key = enc = None
-        if audio is not None:
-            enc = audio_io.encode_wav(audio)
-            key = f"{job.tenant}/{uuid.uuid4()}.wav"
-            self.storage.put(key, enc.data)
+        row = self._store_result(job, audio)
+        key = row["storage_key"] if row else None
         body_done = False
         try:
             with db.lock:
                 conn = db.conn()
                 with conn.transaction():
-                    audio_id = None
-                    if enc is not None:
-                        audio_id = jobstate.insert_result_audio(
-                            conn, tenant=job.tenant, storage_key=key, nbytes=len(enc.data), sha256=enc.sha256,
-                            duration=enc.duration, sample_rate=enc.sample_rate, channels=enc.channels)
+                    audio_id = jobstate.insert_result_audios(conn, [row])[0] if row else None
                     hit = self.boss.complete(conn, job.queue, job.id, job.retry_count,
                                              {"resultAudioId": audio_id, "engine": job.engine.info.name})
                     if not hit:
@@ -394,8 +542,6 @@ class Runner:
             log.info("result discarded", job=job.id, reason=a.reason)
             return a.reason
         except BaseException:
-            # A failure at COMMIT is ambiguous (it may have committed): keep the file then, since a
-            # leaked file is better than an audio row pointing at nothing.
             if key and not body_done:
                 self.storage.delete(key)
             raise

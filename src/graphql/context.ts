@@ -1,3 +1,4 @@
+import DataLoader from 'dataloader';
 import type { PgBoss } from 'pg-boss';
 import type pg from 'pg';
 import type { Auth } from '../auth/api-keys.ts';
@@ -5,6 +6,8 @@ import type { Config } from '../config.ts';
 import { apiError, ErrorCode } from '../errors.ts';
 import type { JobEventBus } from '../events/job-events.ts';
 import type { Logger } from '../log.ts';
+import type { AudioRow } from '../jobs/rows.ts';
+import { getAudios } from '../jobs/store.ts';
 import type { UrlSigner } from '../storage/signed-url.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { AudioVerifier } from '../uploads/verify.ts';
@@ -19,9 +22,27 @@ export type Deps = {
   signer: UrlSigner;
   events: JobEventBus;
   log: Logger;
+  /** Set once shutdown begins: /readyz answers 503 so load balancers move on. */
+  stopping: boolean;
 };
 
-export type Context = { deps: Deps; auth: Auth | null };
+/**
+ * Batched, cached reads for one operation (a subscription keeps its context for all its events).
+ * Audio rows never change, so caching them for the operation's life is safe; callers reach audio
+ * only through a row of their own tenant.
+ */
+export type Loaders = { audio: DataLoader<string, AudioRow | null> };
+
+export function createLoaders(pool: pg.Pool): Loaders {
+  return {
+    audio: new DataLoader(async (ids) => {
+      const rows = new Map((await getAudios(pool, ids)).map((r) => [r.id, r]));
+      return ids.map((id) => rows.get(id) ?? null);
+    }),
+  };
+}
+
+export type Context = { deps: Deps; auth: Auth | null; loaders: Loaders };
 
 export function tenantOf(ctx: Context): string {
   if (!ctx.auth) throw apiError(ErrorCode.UNAUTHENTICATED, 'a valid API key is required: send "Authorization: Bearer <key>"');

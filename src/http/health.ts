@@ -27,6 +27,7 @@ export async function readyz(res: ServerResponse, deps: Deps) {
     checks.database = { ok: false, detail: (err as Error).message };
   }
   checks.events = { ok: deps.events.listening };
+  if (deps.stopping) checks.stopping = { ok: false, detail: 'shutting down' };
   const ready = Object.values(checks).every((c) => c.ok);
   res.writeHead(ready ? 200 : 503, { 'Content-Type': 'application/json' });
   res.end(JSON.stringify({ status: ready ? 'ready' : 'not ready', checks }));

@@ -10,7 +10,7 @@ import { processRequest, UploadError, type UploadOptions } from 'graphql-upload-
 import type { ApiKeys } from '../auth/api-keys.ts';
 import { apiError, ErrorCode } from '../errors.ts';
 import { schema } from '../graphql/schema.ts';
-import type { Context, Deps } from '../graphql/context.ts';
+import { createLoaders, type Context, type Deps } from '../graphql/context.ts';
 
 type ServerContext = { req: IncomingMessage; res: ServerResponse };
 
@@ -80,6 +80,7 @@ export function createYogaServer(deps: Deps, keys: ApiKeys, devKey: string | und
     context: ({ request, connectionParams }: { request?: Request; connectionParams?: Record<string, unknown> }) => ({
       deps,
       auth: keys.authenticate(request?.headers.get('authorization') ?? connectionParams?.authorization),
+      loaders: createLoaders(deps.pool),
     }),
     plugins: [
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),

@@ -9,7 +9,7 @@ import type { Storage } from '../storage/storage.ts';
 import type { StoredUpload } from '../uploads/ingest.ts';
 import type { JobKind } from './kinds.ts';
 import type { AudioRow, JobRow } from './rows.ts';
-import { getAudio, getJob, insertAudio, insertJob, recordJobEvent } from './store.ts';
+import { getAudio, insertAudio, submitJob } from './store.ts';
 
 export type JobRequest = {
   tenant: string;
@@ -21,15 +21,30 @@ export type JobRequest = {
   input: { audioId: string } | { upload: StoredUpload } | null;
 };
 
-/** What a worker reads from the pg-boss job (gpu-worker/voxgraph_worker relies on this shape). */
+/**
+ * What a worker reads from the pg-boss job (gpu-worker/voxgraph_worker relies on this shape). The
+ * input's length, rate and channels let a worker size its batches by the memory the decoded
+ * inputs will take before it decodes them.
+ */
 export type QueuePayload = {
   tenant: string;
   kind: JobKind;
   params: Record<string, unknown>;
-  input: { audioId: string; storageKey: string } | null;
+  input: { audioId: string; storageKey: string; durationSeconds: number; sampleRate: number; channels: number } | null;
 };
 
-export const asBossDb = (client: pg.PoolClient) => ({ executeSql: (text: string, values?: unknown[]) => client.query(text, values) });
+/**
+ * pg-boss runs its statements through this (`db` option), inside our transaction. Each distinct
+ * statement text is prepared once per connection: pg-boss's send is the same text for every job.
+ */
+const statementNames = new Map<string, string>();
+export const asBossDb = (client: pg.PoolClient) => ({
+  executeSql: (text: string, values?: unknown[]) => {
+    let name = statementNames.get(text);
+    if (!name && statementNames.size < 64) statementNames.set(text, (name = `pgboss_${statementNames.size}`));
+    return client.query(name ? { name, text, values } : { text, values });
+  },
+});
 
 export async function enqueueJob(pool: pg.Pool, boss: PgBoss, storage: Storage, req: JobRequest): Promise<JobRow> {
   try {
@@ -42,16 +57,17 @@ export async function enqueueJob(pool: pg.Pool, boss: PgBoss, storage: Storage, 
         if (!input) throw apiError(ErrorCode.NOT_FOUND, `audio ${req.input.audioId} not found`, { field: 'audioId' });
       }
       const id = randomUUID();
-      await insertJob(client, { id, tenant: req.tenant, kind: req.kind, engine: req.engine, priority: req.priority, params: req.params, inputAudioId: input?.id ?? null });
-      await recordJobEvent(client, id, 'queued');
+      const job = await submitJob(client, { id, tenant: req.tenant, kind: req.kind, engine: req.engine, priority: req.priority, params: req.params, inputAudioId: input?.id ?? null });
       const payload: QueuePayload = {
         tenant: req.tenant,
         kind: req.kind,
         params: { ...req.params, ...(req.engine ? { engine: req.engine } : {}) },
-        input: input ? { audioId: input.id, storageKey: input.storage_key } : null,
+        input: input
+          ? { audioId: input.id, storageKey: input.storage_key, durationSeconds: input.duration_seconds, sampleRate: input.sample_rate, channels: input.channels }
+          : null,
       };
       await boss.send(req.kind, payload, { id, priority: req.priority, db: asBossDb(client) });
-      return (await getJob(client, req.tenant, id))!;
+      return job;
     });
   } catch (err) {
     // The upload was moved into storage before the transaction; without a row it must go.

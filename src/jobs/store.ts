@@ -41,12 +41,14 @@ export type NewJob = {
   inputAudioId: string | null;
 };
 
-export async function insertJob(db: Queryable, j: NewJob): Promise<void> {
-  await db.query(
-    `INSERT INTO voxgraph.job (id, tenant, kind, engine, priority, params, input_audio_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    [j.id, j.tenant, j.kind, j.engine, j.priority, j.params, j.inputAudioId],
-  );
+/** The job row and its QUEUED event (voxgraph.submit_job); returns the row. */
+export async function submitJob(db: Queryable, j: NewJob): Promise<JobRow> {
+  const { rows } = await db.query<JobRow>({
+    name: 'voxgraph_submit_job',
+    text: 'SELECT * FROM voxgraph.submit_job($1, $2, $3, $4, $5, $6, $7)',
+    values: [j.id, j.tenant, j.kind, j.engine, j.priority, j.params, j.inputAudioId],
+  });
+  return rows[0]!;
 }
 
 /** Appends an event through voxgraph.record_job_event (see migrations/). Null when refused (job already final). */

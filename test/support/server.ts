@@ -27,13 +27,14 @@ export async function startTestServer(env: Record<string, string | undefined> = 
     JOB_HEARTBEAT_SECONDS: '10',
     JOB_RETRY_DELAY_SECONDS: '1',
     SUPERVISE_INTERVAL_SECONDS: '1',
+    WORKER_SHUTDOWN_GRACE_SECONDS: '5',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
     ...env,
   };
   for (const [k, v] of Object.entries(settings)) if (v === undefined) delete settings[k];
   const config = loadConfig(settings);
   log.level = config.logLevel;
-  const app = await startApp(config, { baseEnv: { PATH: process.env.PATH, HOME: process.env.HOME, WORKER_POLL_SECONDS: '1', WORKER_SHUTDOWN_GRACE_SECONDS: '5' } });
+  const app = await startApp(config, { baseEnv: { PATH: process.env.PATH, HOME: process.env.HOME, WORKER_POLL_SECONDS: '1' } });
   return {
     ...app,
     dataDir,

@@ -26,7 +26,8 @@ _DISAGREE_S = 0.10
 
 
 class Aligner(Engine):
-    info = EngineInfo(kind="align", name="auto", version="1.1", languages=list(espeak.LANGUAGES))
+    info = EngineInfo(kind="align", name="auto", version="1.1", languages=list(espeak.LANGUAGES),
+                      input_sample_rate=16000, input_mono=True)
 
     def __init__(self, device: str = "cpu") -> None:
         self._denoiser = Denoiser(device)

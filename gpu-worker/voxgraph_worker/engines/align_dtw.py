@@ -24,7 +24,8 @@ def _no_report(_: float) -> None:
 
 
 class DtwAligner(Engine):
-    info = EngineInfo(kind="align", name="espeak-dtw", version="1.1", languages=list(espeak.LANGUAGES))
+    info = EngineInfo(kind="align", name="espeak-dtw", version="1.1", languages=list(espeak.LANGUAGES),
+                      input_sample_rate=16000, input_mono=True)
 
     def __init__(self, device: str = "cpu", denoise: bool = True) -> None:
         # DTW gained from denoising for every noise measured, so it denoises all noisy input.

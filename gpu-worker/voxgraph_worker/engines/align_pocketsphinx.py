@@ -53,7 +53,8 @@ def cmu_phones(espeak_phonemes: list[str]) -> str:
 
 
 class PocketsphinxAligner(Engine):
-    info = EngineInfo(kind="align", name="pocketsphinx", version="5prealpha-2", languages=["en"])
+    info = EngineInfo(kind="align", name="pocketsphinx", version="5prealpha-2", languages=["en"],
+                      input_sample_rate=16000, input_mono=True)
 
     def __init__(self, device: str = "cpu", denoise: bool = True) -> None:
         self._decoder = None

@@ -84,6 +84,10 @@ class EngineInfo:
     voices: dict[str, list[str]] = field(default_factory=dict)
     # A plug-in engine (reference model loaded from a weights folder) rather than a built-in one.
     plugin: bool = False
+    # The input this engine works on: the worker decodes it so (at this rate, mixed down to mono)
+    # rather than at the file's own rate and channels. None / False: as the file is.
+    input_sample_rate: Optional[int] = None
+    input_mono: bool = False
 
 
 @dataclass

@@ -24,6 +24,8 @@ _PIECE_S = 30.0
 _CONTEXT_S = 2.0  # seen on both sides of a piece: as long as the noise tracker's windows reach
 _MAX_ROWS = 16  # rows per tensor computation (bounds memory on long batches)
 _BIN_GROUPS = 20  # noise + gain run per group of bins: progress steps, smaller temporaries
+_GROUP_ELEMENTS = 1 << 19  # …of about this many spectrum cells (4 MiB of complex64) each, so short
+# clips take one group: twenty rounds of small tensor calls cost more than the clip's arithmetic.
 
 
 def frame_len(sr: int) -> int:
@@ -105,7 +107,7 @@ class MmseLsaDenoiser(Engine):
         for sr, rows in sorted(by_rate.items()):
             rows.sort(key=lambda r: len(r.samples))
             chunks += [(sr, rows[i:i + _MAX_ROWS]) for i in range(0, len(rows), _MAX_ROWS)]
-        steps = max(1, len(chunks) * (_BIN_GROUPS + 2))
+        steps = max(1, sum(self._groups(rows, sr) + 2 for sr, rows in chunks))
         done = 0
 
         def step() -> None:
@@ -117,7 +119,7 @@ class MmseLsaDenoiser(Engine):
             skip = cancelled()
             live = [r for r in rows if not skip[r.task]]
             if not live:
-                done += _BIN_GROUPS + 2
+                done += self._groups(rows, sr) + 2
                 continue
             ys = self._denoise_rows([r.samples for r in live], sr, step)
             for r, y in zip(live, ys):
@@ -146,8 +148,9 @@ class MmseLsaDenoiser(Engine):
             valid = (torch.arange(spec.shape[-1], device=dev)[None, :] < frames[:, None]).to(torch.float32)[:, None, :]
             step()
             bins = spec.shape[1]
-            for g in range(_BIN_GROUPS):
-                sl = slice(g * bins // _BIN_GROUPS, (g + 1) * bins // _BIN_GROUPS)
+            groups = self._groups(rows, sr)
+            for g in range(groups):
+                sl = slice(g * bins // groups, (g + 1) * bins // groups)
                 part = spec[:, sl]
                 power = part.real.square() + part.imag.square()
                 gain = om_lsa_gain(power, noise_power(power, valid, sr / hop), valid)
@@ -159,6 +162,13 @@ class MmseLsaDenoiser(Engine):
             y = (y / (win.square().sum() / hop)).cpu().numpy()
             step()
         return [y[i, n:n + len(r)] for i, r in enumerate(rows)]
+
+    @staticmethod
+    def _groups(rows: list, sr: int) -> int:
+        """Bin groups for a computation over these rows (a function of their sizes alone)."""
+        n = frame_len(sr)
+        cells = sum(len(r.samples) if isinstance(r, _Row) else len(r) for r in rows) // (n // 4) * (n // 2 + 1)
+        return min(_BIN_GROUPS, max(1, -(-cells // _GROUP_ELEMENTS)))
 
     def _window(self, n: int, dev: torch.device) -> torch.Tensor:
         if n not in self._windows:

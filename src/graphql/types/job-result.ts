@@ -1,4 +1,3 @@
-import { getAudios } from '../../jobs/store.ts';
 import type { JobRow } from '../../jobs/rows.ts';
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
@@ -21,7 +20,7 @@ export const AlignedWordRef = builder.objectRef<Word>('AlignedWord').implement({
 });
 
 const audioOf = async (ctx: Context, id: string) => {
-  const [row] = await getAudios(ctx.deps.pool, [id]);
+  const row = await ctx.loaders.audio.load(id);
   if (!row) throw new Error(`result audio ${id} is missing`);
   return row;
 };

@@ -1,4 +1,4 @@
-import { getAudios, getJobEvents } from '../../jobs/store.ts';
+import { getJobEvents } from '../../jobs/store.ts';
 import type { JobEventRow, JobRow } from '../../jobs/rows.ts';
 import { builder } from '../builder.ts';
 import { AudioRef } from './audio.ts';
@@ -49,7 +49,7 @@ export const JobRef = builder.objectRef<JobRow>('Job').implement({
     input: t.field({
       type: AudioRef,
       nullable: true,
-      resolve: async (j, _a, ctx) => (j.input_audio_id ? ((await getAudios(ctx.deps.pool, [j.input_audio_id]))[0] ?? null) : null),
+      resolve: (j, _a, ctx) => (j.input_audio_id ? ctx.loaders.audio.load(j.input_audio_id) : null),
     }),
     events: t.field({
       type: [JobEventRef],
