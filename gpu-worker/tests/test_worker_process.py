@@ -298,6 +298,28 @@ def test_sigterm_mid_job_hands_it_back_and_exits_zero_within_grace(db_url, input
         assert c.execute("SELECT count(*) FROM voxgraph.worker").fetchone()[0] == 0
 
 
+def test_a_repeated_signal_is_not_an_emergency_exit(db_url, input_key, start_worker):
+    w = start_worker(SLOW_SECONDS=60, WORKER_SHUTDOWN_GRACE_SECONDS=1)
+    job_id = create_job(db_url, "denoise", {"engine": "slow"}, input_key)
+    wait_for(lambda: job_row(db_url, job_id)["status"] == "running")
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGTERM):  # docker stop, then an impatient Ctrl-C …
+        w.p.send_signal(sig)
+        time.sleep(0.05)
+    assert w.p.wait(10) == 0
+    row = job_row(db_url, job_id)
+    assert (row["status"], row["error_code"]) == ("retrying", "WORKER_SHUTDOWN")
+    assert len(w.logged("already shutting down; signal ignored")) == 2
+
+
+def test_a_job_that_ends_within_the_grace_succeeds_after_sigterm(db_url, input_key, start_worker):
+    w = start_worker(SLOW_SECONDS=1.5, WORKER_SHUTDOWN_GRACE_SECONDS=20)
+    job_id = create_job(db_url, "denoise", {"engine": "slow"}, input_key)
+    wait_for(lambda: job_row(db_url, job_id)["status"] == "running")
+    w.p.send_signal(signal.SIGTERM)
+    assert w.p.wait(15) == 0
+    assert job_row(db_url, job_id)["status"] == "succeeded"
+
+
 def test_progress_events_are_throttled_and_monotonic(db_url, input_key, start_worker):
     start_worker(SLOW_SECONDS=2.5, WORKER_PROGRESS_INTERVAL_SECONDS=0.4)
     job_id = create_job(db_url, "denoise", {"engine": "slow"}, input_key)
