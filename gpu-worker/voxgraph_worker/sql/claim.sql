@@ -27,31 +27,4 @@
       WHERE name = '__QUEUE__' AND j.id = next.id
       
       
-      RETURNING j.id, name, data, retry_count as "retryCount", expire_seconds as "expireInSeconds", heartbeat_seconds as "heartbeatSeconds", group_id as "groupId", group_tier as "groupTier",
-  policy,
-  state,
-  priority,
-  retry_limit as "retryLimit",
-  retry_delay as "retryDelay",
-  retry_backoff as "retryBackoff",
-  retry_delay_max as "retryDelayMax",
-  start_after as "startAfter",
-  started_on as "startedOn",
-  singleton_key as "singletonKey",
-  singleton_on as "singletonOn",
-  deletion_seconds as "deleteAfterSeconds",
-  heartbeat_on as "heartbeatOn",
-  created_on as "createdOn",
-  completed_on as "completedOn",
-  keep_until as "keepUntil",
-  dead_letter as "deadLetter",
-  blocked,
-  blocking,
-  pending_dependencies as "pendingDependencies",
-  output,
-  source_name as "sourceName",
-  source_id as "sourceId",
-  source_created_on as "sourceCreatedOn",
-  source_retry_count as "sourceRetryCount",
-  source_output as "sourceOutput",
-  source_root_id as "sourceRootId"
+      RETURNING j.id, name, data, retry_count as "retryCount", expire_seconds as "expireInSeconds", heartbeat_seconds as "heartbeatSeconds", group_id as "groupId", group_tier as "groupTier"
