@@ -54,7 +54,9 @@ export async function startApiChild(o: {
     env.EMBEDDED_PG_PORT = String(await freePort());
   }
   // The same V8 flag as `npm start` (package.json): a small young generation frees upload buffers sooner.
-  const child = spawn(process.execPath, ['--max-semi-space-size=2', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // BENCH_API_NODE_FLAGS: more flags for the API's node, e.g. "--cpu-prof --cpu-prof-dir=bench/out/prof".
+  const flags = (process.env.BENCH_API_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, ['--max-semi-space-size=2', ...flags, 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let forwardLogs = true;
   child.stdout!.on('data', (c: Buffer) => forwardLogs && process.stderr.write(c));
   child.stderr!.on('data', (c: Buffer) => forwardLogs && process.stderr.write(c));

@@ -1,5 +1,5 @@
 import { createReadStream, mkdirSync } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ObjectStat, Storage } from './storage.ts';
@@ -8,6 +8,7 @@ import type { ObjectStat, Storage } from './storage.ts';
 export class LocalDiskStorage implements Storage {
   private readonly root: string;
   private readonly tmp: string;
+  private readonly dirs = new Set<string>(); // directories known to exist (one per tenant)
 
   constructor(dataDir: string) {
     this.root = resolve(dataDir, 'objects');
@@ -25,7 +26,11 @@ export class LocalDiskStorage implements Storage {
 
   async putFile(key: string, localPath: string): Promise<void> {
     const target = this.path(key);
-    mkdirSync(dirname(target), { recursive: true });
+    const dir = dirname(target);
+    if (!this.dirs.has(dir)) {
+      await mkdir(dir, { recursive: true });
+      this.dirs.add(dir);
+    }
     await rename(localPath, target);
   }
 

@@ -4,7 +4,7 @@
 // GraphQL error with a stable code.
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -21,6 +21,9 @@ export type StoredUpload = AudioInfo & {
   sha256: string;
   filename: string;
 };
+
+/** Kept in memory while streaming: a short clip's check then never reads the file back. */
+const HEAD_BYTES = 64 * 1024;
 
 export type IngestLimits = { maxUploadBytes: number; maxAudioSeconds: number; maxAudioSamples: number };
 
@@ -41,11 +44,17 @@ export async function ingestUpload(
   try {
     const hash = createHash('sha256');
     let bytes = 0;
+    const head: Buffer[] = []; // the first HEAD_BYTES, for the format check
+    let headBytes = 0;
     const meter = new Transform({
       transform(chunk: Buffer, _enc, done) {
         bytes += chunk.length;
         if (bytes > limits.maxUploadBytes) return done(tooLarge(limits));
         hash.update(chunk);
+        if (headBytes < HEAD_BYTES) {
+          head.push(chunk.subarray(0, HEAD_BYTES - headBytes));
+          headBytes += head.at(-1)!.length;
+        }
         done(null, chunk);
       },
     });
@@ -56,7 +65,7 @@ export async function ingestUpload(
     }
     if (bytes === 0) throw apiError(ErrorCode.UPLOAD_EMPTY, 'the uploaded file is empty');
 
-    const verdict = await verifier.verify(tmp, bytes);
+    const verdict = await verifier.verify(tmp, bytes, Buffer.concat(head));
     if (!verdict.ok) {
       throw verdict.reason === 'unsupported'
         ? apiError(ErrorCode.UNSUPPORTED_AUDIO, `the file is not audio in a supported format (${ACCEPTED_FORMATS})`, { detail: verdict.detail })
@@ -82,7 +91,10 @@ export async function ingestUpload(
     await storage.putFile(storageKey, tmp);
     return { ...info, id, storageKey, bytes, sha256: hash.digest('hex'), filename: file.filename };
   } finally {
-    await rm(tmp, { force: true });
+    // Gone already when it was moved into storage; `rm` would stat it first, on every upload.
+    await unlink(tmp).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
   }
 }
 

@@ -4,9 +4,9 @@
 //   FLAC, Ogg Opus/Vorbis, MP3    every frame is decoded in a worker thread (formats/flac|ogg|mp3.ts)
 //   M4A/AAC, WebM, AIFF, others   ffprobe + ffmpeg, a bounded number at a time (formats/ffmpeg.ts)
 // A check that runs longer than a generous limit for the file's size ends as CORRUPT_AUDIO.
-import { open } from 'node:fs/promises';
 import { Piscina } from 'piscina';
 import { corrupt, unsupported, type Verdict } from './audio-info.ts';
+import { FileBytes } from './file-bytes.ts';
 import { FfmpegChecker } from './formats/ffmpeg.ts';
 import { verifyWav } from './formats/wav.ts';
 import { id3v2Size, sniff, SNIFF_BYTES } from './sniff.ts';
@@ -36,18 +36,16 @@ export class AudioVerifier {
     this.log = o.log;
   }
 
-  async verify(path: string, size: number): Promise<Verdict> {
-    const file = await open(path, 'r');
+  /** `head`: the file's first bytes, when the caller has them in memory (saves reading them). */
+  async verify(path: string, size: number, head?: Buffer): Promise<Verdict> {
+    const file = new FileBytes(path, size, head);
     let container;
     try {
-      const head = Buffer.alloc(SNIFF_BYTES);
-      await file.read(head, 0, SNIFF_BYTES, 0);
-      const tag = id3v2Size(head);
-      const afterId3 = tag ? Buffer.alloc(16) : undefined;
-      if (afterId3) await file.read(afterId3, 0, 16, tag);
-      container = sniff(head, afterId3);
+      const start = await file.read(0, SNIFF_BYTES);
+      const tag = id3v2Size(start);
+      container = sniff(start, tag ? await file.read(tag, 16) : undefined);
       if (container === 'wav') {
-        const verdict = await verifyWav(file, size);
+        const verdict = await verifyWav(file);
         if (verdict !== 'delegate') return verdict;
       }
     } finally {

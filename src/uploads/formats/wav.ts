@@ -2,8 +2,8 @@
 // verify: every byte pattern is a valid sample, so a file is sound when its chunks are — a `fmt `
 // chunk that describes real audio, then a `data` chunk that holds all the bytes it declares. A few
 // small reads, on the main thread. Other WAV codecs (ADPCM, GSM, RF64 …) go to ffmpeg.
-import type { FileHandle } from 'node:fs/promises';
 import { accepted, corrupt, type Verdict } from '../audio-info.ts';
+import type { FileBytes } from '../file-bytes.ts';
 
 const FORMATS: Record<number, { name: string; bits: number[] }> = {
   0x0001: { name: 'pcm', bits: [8, 16, 24, 32] },
@@ -22,12 +22,9 @@ function codecName(format: string, bits: number): string {
 }
 
 /** 'delegate': a WAV this module does not judge (another codec, RF64): ffmpeg decides. */
-export async function verifyWav(file: FileHandle, size: number): Promise<Verdict | 'delegate'> {
-  const read = async (at: number, n: number) => {
-    const buf = Buffer.alloc(n);
-    const { bytesRead } = await file.read(buf, 0, n, at);
-    return buf.subarray(0, bytesRead);
-  };
+export async function verifyWav(file: FileBytes): Promise<Verdict | 'delegate'> {
+  const size = file.size;
+  const read = (at: number, n: number) => file.read(at, n);
   const riff = await read(0, 12);
   if (riff.toString('ascii', 0, 4) !== 'RIFF') return 'delegate';
 
