@@ -3,7 +3,7 @@
 import { open } from 'node:fs/promises';
 
 /** Files are read in chunks of this size: memory stays flat whatever the length. */
-export const CHUNK_BYTES = 1 << 20;
+export const CHUNK_BYTES = 256 * 1024;
 
 export async function readAt(path: string, at: number, n: number): Promise<Buffer> {
   const file = await open(path, 'r');

@@ -1,13 +1,19 @@
-// `npm run bench:upload`: streams a 500 MiB WAV through uploadAudio and watches the API's memory.
+// `npm run bench:upload`: streams a big audio file (200 MiB of WAV by default, or the same audio as
+// FLAC) through uploadAudio, watches the API's memory, and measures how a small request fares
+// meanwhile: the format check of a big upload must not stall the event loop.
 //
 // The API runs as a child process (`node src/main.ts`, WORKERS=0) so its RSS is its own; the bench
 // samples /proc/<pid>/status (VmRSS) every 50 ms while it uploads the file with a streaming
-// multipart request (node:http, the file piped from disk, never held in memory here either).
+// multipart request (node:http, the file piped from disk, never held in memory here either), and
+// sends a `{ __typename }` request every 20 ms from the start of the upload to its response.
 // Database: a fresh database on DATABASE_URL's cluster when DATABASE_URL is set (dropped after),
 // else the child's embedded PostgreSQL under a fresh DATA_DIR. Everything under bench/out/ that
 // the run wrote is removed at the end.
 //
-// Settings (env): BENCH_UPLOAD_MB (default 500), BENCH_KEEP=1 keeps bench/out/<run>/ for a look.
+// Settings (env): BENCH_UPLOAD_MB (size of the WAV, default 200), BENCH_UPLOAD_FORMAT (wav | flac:
+// the same audio encoded by ffmpeg, so its check decodes every frame), BENCH_KEEP=1 keeps
+// bench/out/<run>/ for a look.
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:http';
@@ -19,12 +25,14 @@ import { freshDatabase, startApiChild, type ApiChild } from './support.ts';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MiB = 1024 * 1024;
 const TARGET_RSS_GROWTH_MB = 64;
-const SIZE_MB = Number(process.env.BENCH_UPLOAD_MB ?? 500);
+const SIZE_MB = Number(process.env.BENCH_UPLOAD_MB ?? 200);
+const FORMAT = process.env.BENCH_UPLOAD_FORMAT ?? 'wav';
+const PROBE_EVERY_MS = 20;
 const KEY = `bench-${randomBytes(12).toString('hex')}`;
 
 const runDir = join(ROOT, 'bench', 'out', `upload-${Date.now()}-${process.pid}`);
 const dataDir = join(runDir, 'data');
-const wavPath = join(runDir, 'bench-500mb.wav');
+const wavPath = join(runDir, `bench-${SIZE_MB}mb.wav`);
 
 const fmt = (n: number, d = 1) => n.toFixed(d);
 const say = (s: string) => console.log(s);
@@ -125,6 +133,24 @@ function uploadStreaming(url: string, path: string): Promise<{ status: number; b
   });
 }
 
+/** Small GraphQL requests, one every PROBE_EVERY_MS (one at a time), until stop(): their latencies. */
+function probe(url: string) {
+  const latencies: number[] = [];
+  let running = true;
+  const done = (async () => {
+    while (running) {
+      const t = performance.now();
+      const r = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+      await r.text();
+      latencies.push(performance.now() - t);
+      await new Promise((res) => setTimeout(res, PROBE_EVERY_MS));
+    }
+  })();
+  return { stop: async () => ((running = false), await done, latencies) };
+}
+
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.max(0, Math.ceil((p / 100) * xs.length) - 1))] ?? NaN;
+
 // --- the run ------------------------------------------------------------------------------------
 async function main() {
   mkdirSync(dataDir, { recursive: true });
@@ -132,11 +158,18 @@ async function main() {
   let api: ApiChild | undefined;
   let failed = false;
   try {
-    say(`voxgraph upload bench: ${SIZE_MB} MiB WAV, database: ${db.url ? 'fresh database on DATABASE_URL' : 'embedded PostgreSQL (child)'}`);
+    say(`voxgraph upload bench: ${SIZE_MB} MiB WAV${FORMAT === 'flac' ? ' as FLAC' : ''}, database: ${db.url ? 'fresh database on DATABASE_URL' : 'embedded PostgreSQL (child)'}`);
     let t = performance.now();
-    const localSha = await writeWav(wavPath, SIZE_MB * MiB);
-    const size = statSync(wavPath).size;
-    say(`generated ${wavPath.replace(ROOT, '')} (${size} bytes) in ${fmt((performance.now() - t) / 1000, 2)} s`);
+    let localSha = await writeWav(wavPath, SIZE_MB * MiB);
+    let uploadPath = wavPath;
+    if (FORMAT === 'flac') {
+      uploadPath = wavPath.replace(/\.wav$/, '.flac');
+      execFileSync('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-i', wavPath, uploadPath]);
+      localSha = createHash('sha256').update(readFileSync(uploadPath)).digest('hex');
+      rmSync(wavPath);
+    }
+    const size = statSync(uploadPath).size;
+    say(`generated ${uploadPath.replace(ROOT, '')} (${size} bytes) in ${fmt((performance.now() - t) / 1000, 2)} s`);
 
     t = performance.now();
     const started = (api = await startApiChild({
@@ -177,10 +210,13 @@ async function main() {
 
     t = performance.now();
     let res;
+    const prober = probe(started.url);
+    let small: number[] = [];
     try {
-      res = await uploadStreaming(started.url, wavPath);
+      res = await uploadStreaming(started.url, uploadPath);
     } finally {
       clearInterval(sampler);
+      small = await prober.stop();
     }
     const wallS = (performance.now() - t) / 1000;
     const after = rssKb(pid);
@@ -207,6 +243,7 @@ async function main() {
     const deciles = Array.from({ length: 11 }, (_, i) => timeline[Math.min(timeline.length - 1, Math.round((i / 10) * (timeline.length - 1)))] ?? NaN);
     say(`server RSS timeline    ${deciles.map((kb) => fmt(kb / 1024, 0)).join(' ')} MiB (every 10% of the upload)`);
     say(`server RSS growth      ${fmt(growthMb)} MiB   target < ${TARGET_RSS_GROWTH_MB} MiB: ${growthMb < TARGET_RSS_GROWTH_MB ? 'MET' : 'NOT MET'}`);
+    say(`small requests         ${small.length} during the upload: p50 ${fmt(pct(small, 50))} ms, p99 ${fmt(pct(small, 99))} ms, max ${fmt(pct(small, 100))} ms`);
     say(`HTTP status            ${res.status}`);
     if (audio) {
       say(`server verdict         audio ${audio.id}, ${audio.bytes} bytes (${bytesOk ? 'matches' : 'DIFFERS'}), ${fmt(audio.durationSeconds)} s`);
