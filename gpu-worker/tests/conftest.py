@@ -78,7 +78,7 @@ def conn(db_url):
 
 
 def create_job(url: str, kind: str, params: dict, input_key: str | None = None, tenant: str = "t1",
-               engine: str | None = None) -> str:
+               engine: str | None = None, input_info: dict | None = None) -> str:
     """What the API does on a mutation: our job row + 'queued' event, then the pg-boss send."""
     job_id = str(uuid.uuid4())
     with psycopg.connect(url, autocommit=True) as c, c.transaction():
@@ -86,6 +86,6 @@ def create_job(url: str, kind: str, params: dict, input_key: str | None = None, 
                   (job_id, tenant, kind, json.dumps(params), engine))
         c.execute("SELECT voxgraph.record_job_event(%s::uuid, 'queued'::voxgraph.job_status)", (job_id,))
     data = {"tenant": tenant, "kind": kind, "params": params,
-            "input": {"audioId": str(uuid.uuid4()), "storageKey": input_key} if input_key else None}
+            "input": {"audioId": str(uuid.uuid4()), "storageKey": input_key, **(input_info or {})} if input_key else None}
     assert boss_cli("send", url, kind, json.dumps(data), job_id) == job_id
     return job_id

@@ -72,6 +72,16 @@ def test_queued_jobs_are_claimed_and_run_together_up_to_the_batch_size(db_url, d
         assert abs(result_peak(db_url, data_dir, r) - 0.2) < 0.01
 
 
+def test_batches_are_split_to_fit_the_memory_their_decoded_inputs_take(db_url, data_dir, input_key, start_worker,
+                                                                      tmp_path):
+    # Each job declares 10 s of 16 kHz mono (640 KB as float32): three fit in 2 MB, a fourth does not.
+    info = {"durationSeconds": 10.0, "sampleRate": 16000, "channels": 1}
+    ids = [create_job(db_url, "denoise", {}, input_key, input_info=info) for _ in range(6)]
+    w, log = start(start_worker, tmp_path, WORKER_BATCH_SIZE=8, WORKER_BATCH_WAIT_MS=0, WORKER_BATCH_MEMORY_MB=2)
+    assert all(final(db_url, i)["status"] == "succeeded" for i in ids)
+    assert batches(log) == [3, 3]
+
+
 def test_a_batch_that_is_not_full_waits_briefly_for_more_jobs(db_url, input_key, start_worker, tmp_path):
     w, log = start(start_worker, tmp_path, WORKER_BATCH_SIZE=8, WORKER_BATCH_WAIT_MS=1000)
     ids = [str(uuid.uuid4()) for _ in range(3)]

@@ -72,6 +72,46 @@ def test_inputs_libsndfile_cannot_read_are_decoded_with_ffmpeg(tmp_path):
     assert abs(audio.duration - 1.0) < 0.1 and np.abs(audio.samples).max() > 0.3
 
 
+@pytest.mark.parametrize("ext", ["wav", "m4a"])  # libsndfile, and the ffmpeg path
+def test_inputs_are_decoded_at_the_rate_and_channels_an_engine_asks_for(tmp_path, ext):
+    sr = 48000
+    t = np.arange(2 * sr) / sr
+    stereo = np.stack([0.5 * np.sin(2 * np.pi * 300 * t), 0.25 * np.sin(2 * np.pi * 300 * t)], axis=1)
+    sf.write(tmp_path / "src.wav", stereo.astype(np.float32), sr)
+    path = tmp_path / "src.wav"
+    if ext != "wav":
+        path = tmp_path / f"in.{ext}"
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(tmp_path / "src.wav"), "-c:a", "aac", str(path)],
+                       check=True)
+    native = audio_io.decode(path)
+    assert (native.sample_rate, native.channels) == (48000, 2)
+    audio = audio_io.decode(path, sample_rate=16000, mono=True)
+    assert audio.sample_rate == 16000 and audio.samples.ndim == 1
+    assert abs(audio.duration - 2.0) < 0.05
+    # The mix-down is the mean of the channels: a 300 Hz tone at 0.375.
+    mid = audio.samples[4000:28000]
+    assert abs(np.sqrt(np.mean(mid ** 2)) * np.sqrt(2) - 0.375) < 0.02
+
+
+def test_a_job_s_input_memory_is_estimated_at_its_engine_s_rate():
+    from voxgraph_worker.engines.base import Engine, EngineInfo
+    from voxgraph_worker.runner import ClaimedJob
+
+    class Aligner(Engine):
+        info = EngineInfo(kind="align", name="a", version="1", input_sample_rate=16000, input_mono=True)
+
+    class Denoiser(Engine):
+        info = EngineInfo(kind="denoise", name="d", version="1")
+
+    data = {"input": {"storageKey": "t/x.wav", "durationSeconds": 60.0, "sampleRate": 48000, "channels": 2}}
+    job = lambda e: ClaimedJob(id="j", queue="q", data=data, retry_count=0, expire_seconds=60, heartbeat_seconds=10,
+                               engine=e, engine_error=None)
+    assert job(Denoiser()).input_bytes() == 60 * 48000 * 2 * 4
+    assert job(Aligner()).input_bytes() == 60 * 16000 * 1 * 4
+    assert ClaimedJob(id="j", queue="q", data={}, retry_count=0, expire_seconds=60, heartbeat_seconds=10,
+                      engine=None, engine_error=None).input_bytes() == 0
+
+
 def test_missing_and_garbage_inputs(tmp_path):
     with pytest.raises(audio_io.InputMissing):
         audio_io.decode(tmp_path / "nope.wav")

@@ -68,7 +68,8 @@ def _ffmpeg_decode(path: Path, timeout: float, sample_rate: int | None = None, m
         streams = json.loads(probe.stdout).get("streams") or []
         if not streams:
             raise DecodeFailed("input has no audio stream")
-        channels = 1 if mono else int(streams[0]["channels"])
+        source_channels = int(streams[0]["channels"])
+        channels = 1 if mono else source_channels
         rate = sample_rate or int(streams[0]["sample_rate"])
     except DecodeFailed:
         raise
@@ -76,9 +77,13 @@ def _ffmpeg_decode(path: Path, timeout: float, sample_rate: int | None = None, m
         raise RuntimeError("ffprobe is not installed") from e  # retryable: a broken host, not bad input
     except (subprocess.CalledProcessError, ValueError, KeyError) as e:
         raise DecodeFailed(f"cannot probe input: {_stderr(e)}") from e
+    # A mix-down is the plain mean of the channels, as on the libsndfile path (ffmpeg's own -ac 1
+    # weights them by its surround rules).
+    mix = (["-af", "pan=mono|c0=" + "+".join(f"{1 / source_channels}*c{i}" for i in range(source_channels))]
+           if mono and source_channels > 1 else [])
     try:
         out = subprocess.run(
-            ["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-map", "0:a:0", "-f", "f32le",
+            ["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-map", "0:a:0", *mix, "-f", "f32le",
              "-acodec", "pcm_f32le", "-ac", str(channels), "-ar", str(rate), "-"],
             capture_output=True, timeout=timeout, check=True)
     except FileNotFoundError as e:

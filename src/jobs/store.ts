@@ -1,22 +1,25 @@
 // Every SQL statement the API runs against voxgraph's tables. Reads are always scoped to a tenant:
-// another tenant's id reads exactly like one that does not exist.
+// another tenant's id reads exactly like one that does not exist. The ones every job runs are
+// named: node-postgres prepares a named statement once per connection instead of having
+// PostgreSQL parse and plan it on every call.
 import type { Queryable } from '../db/pool.ts';
 import type { StoredUpload } from '../uploads/ingest.ts';
 import type { JobKind, JobStatus } from './kinds.ts';
 import type { AudioRow, JobEventRow, JobRow } from './rows.ts';
 
 export async function insertAudio(db: Queryable, tenant: string, a: StoredUpload): Promise<AudioRow> {
-  const { rows } = await db.query<AudioRow>(
-    `INSERT INTO voxgraph.audio (id, tenant, storage_key, content_type, format, codec, bytes, sha256,
+  const { rows } = await db.query<AudioRow>({
+    name: 'voxgraph_insert_audio',
+    text: `INSERT INTO voxgraph.audio (id, tenant, storage_key, content_type, format, codec, bytes, sha256,
        duration_seconds, sample_rate, channels, origin)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'upload') RETURNING *`,
-    [a.id, tenant, a.storageKey, a.contentType, a.format, a.codec, a.bytes, a.sha256, a.durationSeconds, a.sampleRate, a.channels],
-  );
+    values: [a.id, tenant, a.storageKey, a.contentType, a.format, a.codec, a.bytes, a.sha256, a.durationSeconds, a.sampleRate, a.channels],
+  });
   return rows[0]!;
 }
 
 export async function getAudio(db: Queryable, tenant: string, id: string): Promise<AudioRow | null> {
-  const { rows } = await db.query<AudioRow>('SELECT * FROM voxgraph.audio WHERE id = $1 AND tenant = $2', [id, tenant]);
+  const { rows } = await db.query<AudioRow>({ name: 'voxgraph_get_audio', text: 'SELECT * FROM voxgraph.audio WHERE id = $1 AND tenant = $2', values: [id, tenant] });
   return rows[0] ?? null;
 }
 
@@ -66,12 +69,20 @@ export async function recordJobEvent(
 }
 
 export async function getJob(db: Queryable, tenant: string, id: string, lock = false): Promise<JobRow | null> {
-  const { rows } = await db.query<JobRow>(`SELECT * FROM voxgraph.job WHERE id = $1 AND tenant = $2${lock ? ' FOR UPDATE' : ''}`, [id, tenant]);
+  const { rows } = await db.query<JobRow>({
+    name: lock ? 'voxgraph_get_job_for_update' : 'voxgraph_get_job',
+    text: `SELECT * FROM voxgraph.job WHERE id = $1 AND tenant = $2${lock ? ' FOR UPDATE' : ''}`,
+    values: [id, tenant],
+  });
   return rows[0] ?? null;
 }
 
 export async function getJobEvents(db: Queryable, id: string, afterSeq: number): Promise<JobEventRow[]> {
-  const { rows } = await db.query<JobEventRow>('SELECT * FROM voxgraph.job_event WHERE job_id = $1 AND seq > $2 ORDER BY seq', [id, afterSeq]);
+  const { rows } = await db.query<JobEventRow>({
+    name: 'voxgraph_get_job_events',
+    text: 'SELECT * FROM voxgraph.job_event WHERE job_id = $1 AND seq > $2 ORDER BY seq',
+    values: [id, afterSeq],
+  });
   return rows;
 }
 
