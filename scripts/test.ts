@@ -25,11 +25,12 @@ function run(cmd: string, args: string[]): number {
   return spawnSync(cmd, args, { stdio: 'inherit', env }).status ?? 1;
 }
 
+// Both suites run even when the first fails, so one run shows every failure.
 let status = 0;
 try {
-  if (!only.length || only.includes('py')) status ||= run('/usr/bin/python3', ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'gpu-worker/tests']);
+  if (!only.length || only.includes('py')) status = run('/usr/bin/python3', ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'gpu-worker/tests']) || status;
   if (!only.length || only.includes('node')) {
-    status ||= run(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=300000', 'test/**/*.test.ts']);
+    status = run(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=300000', 'test/**/*.test.ts']) || status;
   }
 } finally {
   await stop();
