@@ -32,6 +32,7 @@ import pg from 'pg';
 import WebSocket from 'ws';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded.ts';
 import { log } from '../src/log.ts';
+import { subscribeSse } from '../test/support/client.ts';
 import { diff, snapshot, type CpuParts } from './proc-cpu.ts';
 import { freePort, startApiChild, type ApiChild } from './support.ts';
 
@@ -138,33 +139,8 @@ function watchWs(ws: Client, id: string): Promise<Seen> {
 }
 
 async function watchSse(url: string, id: string): Promise<Seen> {
-  const seen: Seen = { statuses: [], versions: [] };
-  const r = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${KEY}` },
-    body: JSON.stringify({ query: WATCH, variables: { id } }),
-  });
-  const decoder = new TextDecoder();
-  let buf = '';
-  for await (const chunk of r.body as unknown as AsyncIterable<Uint8Array>) {
-    buf += decoder.decode(chunk, { stream: true });
-    let i;
-    while ((i = buf.indexOf('\n\n')) >= 0) {
-      const block = buf.slice(0, i);
-      buf = buf.slice(i + 2);
-      const event = /^event: (.*)$/m.exec(block)?.[1];
-      const data = /^data: (.*)$/m.exec(block)?.[1];
-      if (event === 'next' && data) {
-        const job = JSON.parse(data).data?.jobUpdated;
-        if (job) {
-          seen.statuses.push(job.status);
-          seen.versions.push(job.version);
-        }
-      }
-      if (event === 'complete') return seen;
-    }
-  }
-  return seen;
+  const r = await subscribeSse<{ jobUpdated: { status: string; version: number } }>(url, KEY, WATCH, { id });
+  return { statuses: r.items.map((i) => i.jobUpdated.status), versions: r.items.map((i) => i.jobUpdated.version) };
 }
 
 // --- one scenario -------------------------------------------------------------------------------
