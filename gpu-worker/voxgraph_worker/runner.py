@@ -462,19 +462,19 @@ class Runner:
         rows and SUCCEEDED events are written together. A job whose claim is gone is left out (and
         its file removed); when a row turns out final (a cancel that raced the settle), the
         transaction is rolled back and each job settled on its own."""
-        for job, _, _ in items:
-            monitor.done(job)
         stored = []
         try:
-            for job, result, audio in items:
+            for job, result, audio in items:  # still beating: storing long results takes a while
                 stored.append((job, result, self._store_result(job, audio)))
         except Exception as e:
             log.error("could not store results", exc=e, jobs=[j.id for j, _, _ in items])
             for _, _, row in stored:
                 if row:
                     self.storage.delete(row["storage_key"])
-            return {job.id: self.settle_failure(db, job, _Failure("ENGINE_ERROR", f"{type(e).__name__}: {e}", True, e))
+            return {job.id: self._settle(db, job, _Failure("ENGINE_ERROR", f"{type(e).__name__}: {e}", True, e), monitor)
                     for job, _, _ in items}
+        for job, _, _ in items:
+            monitor.done(job)
         ended: dict[str, str] = {}
         committed = False
         try:

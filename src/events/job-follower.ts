@@ -76,7 +76,8 @@ export class JobFollower {
       const f = new JobFollower(db, tenant, watch, job);
       if (afterVersion === null) f.pending.push(job);
       else {
-        f.last = Math.max(0, afterVersion);
+        // A version the job has not reached yet counts as its current one: the next event follows.
+        f.last = Math.min(Math.max(0, afterVersion), job.seq);
         if (f.last < job.seq) await f.replay(job);
       }
       return f;

@@ -26,7 +26,9 @@ builder.subscriptionType({
             follower = await JobFollower.open(pool, events, tenant, jobId, afterVersion ?? null);
             const stopped = stop.then(() => null);
             for (;;) {
-              const job = await Promise.race([follower.next(), stopped]);
+              const next = follower.next();
+              next.catch(() => {}); // when the client left first, nobody awaits it: no unhandled rejection
+              const job = await Promise.race([next, stopped]);
               if (!job) break;
               await push(job);
             }
