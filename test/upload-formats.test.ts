@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Verdict } from '../src/uploads/audio-info.ts';
 import { frameLength } from '../src/uploads/formats/mp3.ts';
+import { oggPageCrc } from '../src/uploads/formats/ogg.ts';
 import { id3v2Size } from '../src/uploads/sniff.ts';
 import { AudioVerifier } from '../src/uploads/verify.ts';
 import { log } from '../src/log.ts';
@@ -21,10 +22,11 @@ before(() => {
 });
 after(() => verifier.close());
 
-const check = async (bytes: Buffer): Promise<Verdict> => {
+const LIMITS = { maxAudioSamples: 2 ** 28, maxAudioSeconds: 3 * 3600 };
+const check = async (bytes: Buffer, limits = LIMITS): Promise<Verdict> => {
   const path = scratchFile('bin');
   writeFileSync(path, bytes);
-  return verifier.verify(path, bytes.length);
+  return verifier.verify(path, bytes.length, limits);
 };
 const seconds = (path: string) => Number(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', path], { encoding: 'utf8' }));
 
@@ -46,7 +48,7 @@ describe('intact files are accepted with what they are', () => {
   for (const c of CASES) {
     test(c.name, async () => {
       const path = c.make();
-      const v = await verifier.verify(path, readFileSync(path).length);
+      const v = await verifier.verify(path, readFileSync(path).length, LIMITS);
       assert.ok(v.ok, JSON.stringify(v));
       assert.equal(v.info.codec, c.codec);
       assert.equal(v.info.sampleRate, c.rate);
@@ -60,7 +62,7 @@ describe('intact files are accepted with what they are', () => {
   test('formats checked by ffmpeg (m4a, webm, aiff) are accepted too', async () => {
     for (const [ext, args, codec] of [['m4a', ['-c:a', 'aac'], 'aac'], ['webm', ['-c:a', 'libopus'], 'opus'], ['aiff', [], 'pcm_s16be']] as const) {
       const path = convert(wav, ext, [...args]);
-      const v = await verifier.verify(path, readFileSync(path).length);
+      const v = await verifier.verify(path, readFileSync(path).length, LIMITS);
       assert.ok(v.ok && v.info.codec === codec, `${ext}: ${JSON.stringify(v)}`);
     }
   });
@@ -131,4 +133,53 @@ describe('generated bad inputs (fixed seed)', () => {
       assert.ok(!v.ok, `random bytes behind ${JSON.stringify(heads[i % heads.length])} were accepted: ${JSON.stringify(v)}`);
     }
   });
+});
+
+describe('hostile files cost bounded memory and time', () => {
+  const rssMb = () => process.memoryUsage().rss / 2 ** 20;
+
+  test('an hour of 8-channel 96 kHz silence in a small FLAC stops decoding at the sample limit, memory flat', async () => {
+    // Constant subframes: a few bytes per frame decode to 65535 samples × 8 channels.
+    const bomb = scratchFile('flac');
+    execFileSync('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', 'anullsrc=r=96000:cl=7.1', '-t', '3600', '-c:a', 'flac', '-frame_size', '65535', bomb]);
+    const bytes = readFileSync(bomb);
+    assert.ok(bytes.length < 2 << 20, `${bytes.length} bytes`);
+    const limits = { maxAudioSamples: 50_000_000, maxAudioSeconds: 3 * 3600 };
+    // Declared in STREAMINFO: refused without decoding.
+    let v = await check(bytes, limits);
+    assert.ok(v.ok && v.info.durationSeconds * v.info.sampleRate * v.info.channels > limits.maxAudioSamples, JSON.stringify(v));
+    // Undeclared (a total of 0 is allowed): decoded in bounded steps, stopped past the limit.
+    const undeclared = Buffer.from(bytes);
+    const s = 8; // after "fLaC" and the block header, STREAMINFO: its total is the low 36 bits of bytes 13..17
+    undeclared[s + 13] = undeclared[s + 13]! & 0xf0;
+    undeclared.fill(0, s + 14, s + 18);
+    const before = rssMb();
+    const t = Date.now();
+    v = await check(undeclared, limits);
+    assert.ok(v.ok && v.info.durationSeconds * v.info.sampleRate * v.info.channels > limits.maxAudioSamples, JSON.stringify(v));
+    assert.ok(v.ok && v.info.durationSeconds < 600, 'it stopped soon after the limit, not at the end');
+    assert.ok(Date.now() - t < 20_000, `${Date.now() - t} ms`);
+    assert.ok(rssMb() - before < 150, `RSS grew ${rssMb() - before} MiB`);
+  });
+
+  test('an Ogg whose last page understates its length is refused', async () => {
+    const bytes = Buffer.from(readFileSync(convert(wav, 'ogg', ['-c:a', 'libopus'])));
+    const last = bytes.lastIndexOf(Buffer.from('OggS'));
+    bytes.writeBigInt64LE(1000n, last + 6); // granule: ~20 ms
+    bytes.writeUInt32LE(0, last + 22);
+    bytes.writeUInt32LE(oggPageCrc(bytes.subarray(last)), last + 22);
+    const v = await check(bytes);
+    assert.ok(!v.ok && v.reason === 'corrupt', JSON.stringify(v));
+  });
+});
+
+test('past 32 waiting checks per thread, uploads are refused with SERVER_BUSY (retryable), not queued without end', async () => {
+  const flac = readFileSync(convert(wav, 'flac'));
+  const path = scratchFile('flac');
+  writeFileSync(path, flac);
+  const results = await Promise.allSettled(Array.from({ length: 40 }, () => verifier.verify(path, flac.length, LIMITS)));
+  const busy = results.filter((r) => r.status === 'rejected' && (r.reason as { extensions?: { code?: string } }).extensions?.code === 'SERVER_BUSY');
+  const ok = results.filter((r) => r.status === 'fulfilled' && r.value.ok);
+  assert.ok(busy.length >= 1 && busy.length <= 8, `${busy.length} refused`);
+  assert.equal(ok.length + busy.length, 40);
 });

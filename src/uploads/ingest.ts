@@ -65,7 +65,7 @@ export async function ingestUpload(
     }
     if (bytes === 0) throw apiError(ErrorCode.UPLOAD_EMPTY, 'the uploaded file is empty');
 
-    const verdict = await verifier.verify(tmp, bytes, Buffer.concat(head));
+    const verdict = await verifier.verify(tmp, bytes, limits, Buffer.concat(head));
     if (!verdict.ok) {
       throw verdict.reason === 'unsupported'
         ? apiError(ErrorCode.UNSUPPORTED_AUDIO, `the file is not audio in a supported format (${ACCEPTED_FORMATS})`, { detail: verdict.detail })

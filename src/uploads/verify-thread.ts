@@ -5,18 +5,32 @@ import { verifyMp3 } from './formats/mp3.ts';
 import { verifyOgg } from './formats/ogg.ts';
 import type { Verdict } from './audio-info.ts';
 
-export type DecodeTask = { path: string; size: number; container: 'flac' | 'ogg' | 'mp3' };
+export type DecodeTask = {
+  path: string;
+  size: number;
+  container: 'flac' | 'ogg' | 'mp3';
+  maxSamples: number;
+  maxSeconds: number;
+  /** How long the check may run, from when it starts here. */
+  budgetMs: number;
+};
 
-// The decoders print their errors with console.error; we return them in the verdict instead.
-console.error = () => {};
+// The decoders report errors twice: in their results (which the checks use) and on console.error
+// with a prefix of their own. Drop those lines only; anything else still reaches stderr.
+const consoleError = console.error.bind(console);
+console.error = (...args: unknown[]) => {
+  if (typeof args[0] === 'string' && /^(@wasm-audio-decoders|libopus |mpg123-decoder|codec-parser)/.test(args[0])) return;
+  consoleError(...args);
+};
 
-export default function verify({ path, size, container }: DecodeTask): Promise<Verdict | 'delegate'> {
-  switch (container) {
+export default function verify(task: DecodeTask): Promise<Verdict | 'delegate'> {
+  const limits = { maxSamples: task.maxSamples, maxSeconds: task.maxSeconds, deadline: Date.now() + task.budgetMs };
+  switch (task.container) {
     case 'flac':
-      return verifyFlac(path);
+      return verifyFlac(task.path, task.size, limits);
     case 'ogg':
-      return verifyOgg(path, size);
+      return verifyOgg(task.path, task.size, limits);
     case 'mp3':
-      return verifyMp3(path, size);
+      return verifyMp3(task.path, task.size, limits);
   }
 }

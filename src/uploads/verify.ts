@@ -3,8 +3,12 @@
 //   WAV (PCM/float/A-law/µ-law)  its chunks are checked on the main thread (formats/wav.ts)
 //   FLAC, Ogg Opus/Vorbis, MP3    every frame is decoded in a worker thread (formats/flac|ogg|mp3.ts)
 //   M4A/AAC, WebM, AIFF, others   ffprobe + ffmpeg, a bounded number at a time (formats/ffmpeg.ts)
-// A check that runs longer than a generous limit for the file's size ends as CORRUPT_AUDIO.
+// A check that runs longer than a generous limit for the file's size ends as CORRUPT_AUDIO; the
+// clock starts when a thread takes the file, not while it waits for one. At most QUEUE_PER_THREAD
+// files per thread wait; past that uploads are refused with SERVER_BUSY, to retry.
+import pLimit from 'p-limit';
 import { Piscina } from 'piscina';
+import { apiError, ErrorCode } from '../errors.ts';
 import { corrupt, unsupported, type Verdict } from './audio-info.ts';
 import { FileBytes } from './file-bytes.ts';
 import { FfmpegChecker } from './formats/ffmpeg.ts';
@@ -14,6 +18,12 @@ import type { DecodeTask } from './verify-thread.ts';
 import type { Logger } from '../log.ts';
 
 export type VerifierOptions = { threads: number; ffmpegProcesses: number; log: Logger };
+/** What the check may let through: past these it stops decoding (the caller refuses the file). */
+export type VerifyLimits = { maxAudioSamples: number; maxAudioSeconds: number };
+
+const QUEUE_PER_THREAD = 32;
+/** Beyond a check's own time limit, before its thread is killed: a decoder stuck inside one call. */
+const STUCK_MARGIN_MS = 30_000;
 
 export const ACCEPTED_FORMATS = 'wav, flac, ogg/opus, ogg/vorbis, mp3, m4a/aac, webm, aiff';
 
@@ -22,10 +32,14 @@ const timeLimitMs = (bytes: number) => 60_000 + Math.ceil(bytes / 10_000);
 
 export class AudioVerifier {
   private readonly pool: Piscina<DecodeTask, Verdict | 'delegate'>;
+  private readonly running: ReturnType<typeof pLimit>;
+  private readonly maxWaiting: number;
   private readonly ffmpeg: FfmpegChecker;
   private readonly log: Logger;
 
   constructor(o: VerifierOptions) {
+    this.running = pLimit(o.threads); // a task goes to the pool only when a thread is free
+    this.maxWaiting = o.threads * QUEUE_PER_THREAD;
     this.pool = new Piscina({
       filename: new URL('./verify-thread.ts', import.meta.url).href,
       minThreads: 1,
@@ -37,7 +51,7 @@ export class AudioVerifier {
   }
 
   /** `head`: the file's first bytes, when the caller has them in memory (saves reading them). */
-  async verify(path: string, size: number, head?: Buffer): Promise<Verdict> {
+  async verify(path: string, size: number, limits: VerifyLimits, head?: Buffer): Promise<Verdict> {
     const file = new FileBytes(path, size, head);
     let container;
     try {
@@ -53,15 +67,18 @@ export class AudioVerifier {
     }
     if (container === null) return unsupported(`not a format we accept (${ACCEPTED_FORMATS})`);
     if (container === 'flac' || container === 'ogg' || container === 'mp3') {
-      const verdict = await this.decode({ path, size, container });
+      const verdict = await this.decode({ path, size, container, maxSamples: limits.maxAudioSamples, maxSeconds: limits.maxAudioSeconds, budgetMs: timeLimitMs(size) });
       if (verdict !== 'delegate') return verdict;
     }
     return this.ffmpeg.verify(path, timeLimitMs(size));
   }
 
   private async decode(task: DecodeTask): Promise<Verdict | 'delegate'> {
+    if (this.running.pendingCount >= this.maxWaiting) {
+      throw apiError(ErrorCode.SERVER_BUSY, 'too many uploads are being checked right now; retry shortly', { retryAfterSeconds: 5 });
+    }
     try {
-      return await this.pool.run(task, { signal: AbortSignal.timeout(timeLimitMs(task.size)) });
+      return await this.running(() => this.pool.run(task, { signal: AbortSignal.timeout(task.budgetMs + STUCK_MARGIN_MS) }));
     } catch (err) {
       // A hostile file may crash or stall a decoder: the thread is replaced, the upload refused.
       this.log.warn({ err, container: task.container, bytes: task.size }, 'audio check failed in its thread');

@@ -8,26 +8,9 @@ import { createReadStream } from 'node:fs';
 import CodecParser from 'codec-parser';
 import { MPEGDecoder } from 'mpg123-decoder';
 import { accepted, corrupt, unsupported, type Verdict } from '../audio-info.ts';
-import { id3v2Size } from '../sniff.ts';
-import { CHUNK_BYTES, decodeErrors, drain, readAt } from './decoding.ts';
+import { bounded, CHUNK_BYTES, decodeErrors, drain, stopReason, tagBytes, type DecodeLimits } from './decoding.ts';
 
-type Frame = { data: Uint8Array; header: { channels: number } };
-
-/** Bytes of the tags around the frames: a leading ID3v2, trailing ID3v1 and APEv2. */
-async function tagBytes(path: string, size: number): Promise<number> {
-  let n = id3v2Size(await readAt(path, 0, 10));
-  let end = size;
-  const tail = await readAt(path, Math.max(0, size - 160), Math.min(size, 160));
-  const at = (offset: number, s: string) => tail.toString('latin1', offset, offset + s.length) === s;
-  if (tail.length >= 128 && at(tail.length - 128, 'TAG')) end -= 128;
-  const footer = tail.length - (size - end) - 32;
-  if (footer >= 0 && at(footer, 'APETAGEX')) {
-    const apeSize = tail.readUInt32LE(footer + 12) + (tail.readUInt32LE(footer + 20) & 0x80000000 ? 32 : 0);
-    end -= apeSize;
-  }
-  n += size - end;
-  return n;
-}
+type Frame = { data: Uint8Array; samples: number; header: { channels: number; sampleRate: number } };
 
 // kbit/s by bitrate index, for [MPEG-1, MPEG-2/2.5] × [Layer I, II, III].
 const BITRATES = [
@@ -73,7 +56,7 @@ function declaredFrames(first: Frame): number | null {
   return null;
 }
 
-export async function verifyMp3(path: string, size: number): Promise<Verdict> {
+export async function verifyMp3(path: string, size: number, limits: DecodeLimits): Promise<Verdict> {
   const parser = new CodecParser('audio/mpeg', { enableFrameCRC32: false, enableLogging: false });
   const decoder = new MPEGDecoder({ enableGapless: true });
   await decoder.ready;
@@ -94,13 +77,30 @@ export async function verifyMp3(path: string, size: number): Promise<Verdict> {
         frames++;
         bytes += f.data.length;
       }
-      const out = decoder.decodeFrames(batch.map((f) => f.data));
-      decoded += out.samplesDecoded;
-      sampleRate ||= out.sampleRate;
-      errors.push(...decodeErrors(out));
+      for (const group of bounded(batch, (f) => f.samples * f.header.channels)) {
+        const out = decoder.decodeFrames(group.map((f) => f.data));
+        decoded += out.samplesDecoded;
+        sampleRate ||= out.sampleRate;
+        errors.push(...decodeErrors(out));
+        const h = (first as unknown as Frame).header;
+        if ((stop = stopReason(limits, decoded, sampleRate || h.sampleRate, h.channels))) return;
+      }
     };
-    for await (const chunk of createReadStream(path, { highWaterMark: CHUNK_BYTES })) take(drain<Frame>(parser.parseChunk(chunk as Buffer)));
+    let stop: 'deadline' | 'limit' | null = null;
+    const early = (): Verdict | null => {
+      if (stop === 'deadline') return corrupt('decoding took too long');
+      if (stop !== 'limit') return null;
+      const { sampleRate: rate, channels: ch } = (first as unknown as Frame).header;
+      return accepted({ format: 'mp3', codec: 'mp3', contentType: 'audio/mpeg', extension: 'mp3', durationSeconds: decoded / rate, sampleRate: rate, channels: ch });
+    };
+    for await (const chunk of createReadStream(path, { highWaterMark: CHUNK_BYTES })) {
+      take(drain<Frame>(parser.parseChunk(chunk as Buffer)));
+      const verdict = early();
+      if (verdict) return verdict;
+    }
     take(drain<Frame>(parser.flush()));
+    const verdict = early();
+    if (verdict) return verdict;
   } finally {
     decoder.free();
   }

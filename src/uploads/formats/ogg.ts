@@ -2,14 +2,15 @@
 // number, and the last page of a stream carries the end-of-stream flag. So: every page's CRC must
 // hold, pages must follow one another without a gap or stray bytes, the last must end the stream
 // (a truncated file lacks it), and every packet must decode (libopus / libvorbis in WebAssembly).
-// The length is the final granule position: samples at 48 kHz minus the pre-skip for Opus, at the
-// stream's rate for Vorbis. Runs in a worker thread (verify-thread.ts).
+// The length is what decodes, and it must agree with the final granule position (samples at
+// 48 kHz after the pre-skip for Opus, at the stream's rate for Vorbis), so a last page cannot
+// understate an hour of audio. Runs in a worker thread (verify-thread.ts).
 import { createReadStream } from 'node:fs';
 import { OggVorbisDecoder } from '@wasm-audio-decoders/ogg-vorbis';
 import CodecParser, { type OggPage } from 'codec-parser';
 import { OpusDecoder } from 'opus-decoder';
-import { accepted, corrupt, unsupported, type Verdict } from '../audio-info.ts';
-import { CHUNK_BYTES, decodeErrors, drain } from './decoding.ts';
+import { accepted, corrupt, unsupported, type AudioInfo, type Verdict } from '../audio-info.ts';
+import { bounded, CHUNK_BYTES, decodeErrors, drain, stopReason, type DecodeLimits } from './decoding.ts';
 
 // CRC-32 as Ogg defines it: polynomial 0x04c11db7, MSB first, initial 0, computed with the page's
 // checksum field zeroed.
@@ -29,7 +30,8 @@ export function oggPageCrc(page: Uint8Array): number {
 }
 
 type OpusHead = { channels: number; streamCount: number; coupledStreamCount: number; channelMappingTable: number[]; preSkip: number };
-type Decoder = { ready: Promise<void>; free: () => void; decode: (pages: OggPage[]) => Promise<string[]> };
+/** Decodes pages; returns the samples (per channel) they gave and the decoder's errors. */
+type Decoder = { ready: Promise<void>; free: () => void; decode: (pages: OggPage[], stop: (samples: number) => boolean) => Promise<{ samples: number; errors: string[] }> };
 
 function opusDecoder(head: OpusHead): Decoder {
   const d = new OpusDecoder({
@@ -42,20 +44,46 @@ function opusDecoder(head: OpusHead): Decoder {
   return {
     ready: d.ready,
     free: () => d.free(),
-    decode: async (pages) => {
-      const packets = pages.flatMap((p) => p.codecFrames.map((f) => f.data));
-      return packets.length ? decodeErrors(await d.decodeFrames(packets)) : [];
+    decode: async (pages, stop) => {
+      const frames = pages.flatMap((p) => p.codecFrames);
+      let samples = 0;
+      const errors: string[] = [];
+      for (const group of bounded(frames, (f) => f.samples * head.channels)) {
+        const out = await d.decodeFrames(group.map((f) => f.data));
+        samples += out.samplesDecoded;
+        errors.push(...decodeErrors(out));
+        if (errors.length || stop(samples)) break;
+      }
+      return { samples, errors };
     },
   };
 }
 
-function vorbisDecoder(): Decoder {
+function vorbisDecoder(channels: number): Decoder {
   const d = new OggVorbisDecoder();
-  return { ready: d.ready, free: () => d.free(), decode: async (pages) => (pages.length ? decodeErrors(await d.decodeOggPages(pages)) : []) };
+  return {
+    ready: d.ready,
+    free: () => d.free(),
+    decode: async (pages, stop) => {
+      let samples = 0;
+      const errors: string[] = [];
+      for (const group of bounded(pages, (p) => p.samples * channels)) {
+        const out = await d.decodeOggPages(group);
+        samples += out.samplesDecoded;
+        errors.push(...decodeErrors(out));
+        if (errors.length || stop(samples)) break;
+      }
+      return { samples, errors };
+    },
+  };
 }
 
-/** 'delegate': Ogg with another codec (FLAC, Speex …): ffmpeg decides. */
-export async function verifyOgg(path: string, size: number): Promise<Verdict | 'delegate'> {
+// The most a decoder's count may differ from the final granule position: the encoder's last
+// packet is cut by the granule, by up to one packet (Opus: 120 ms at 48 kHz; Vorbis: one block).
+const END_TOLERANCE = { opus: 5760, vorbis: 8192 };
+
+/** 'delegate': Ogg with a codec we do not decode here (FLAC, Speex …): ffmpeg decides. */
+export async function verifyOgg(path: string, size: number, limits: DecodeLimits): Promise<Verdict | 'delegate'> {
   let codec = '';
   let head: any = null;
   // onCodecHeader is in codec-parser's API but not in its typings.
@@ -65,9 +93,12 @@ export async function verifyOgg(path: string, size: number): Promise<Verdict | '
   let serial: number | null = null;
   let sequence = -1;
   let bytes = 0;
+  let decoded = 0;
   let last: OggPage | null = null;
   let problem: Verdict | 'delegate' | null = null;
+  let stop: 'deadline' | 'limit' | null = null;
   const errors: string[] = [];
+  const rate = () => (codec === 'opus' ? 48_000 : (head?.sampleRate ?? 0));
 
   const take = async (batch: OggPage[]) => {
     for (const page of batch) {
@@ -83,20 +114,24 @@ export async function verifyOgg(path: string, size: number): Promise<Verdict | '
     if (!decoder && codec) {
       if (codec !== 'opus' && codec !== 'vorbis') return void (problem ??= 'delegate');
       // codec-parser reports the codec's header with the first audio packet; pages before it hold
-      // only the headers, which the Opus decoder takes from its options.
-      if (codec === 'opus' && !head) return;
-      decoder = codec === 'opus' ? opusDecoder(head as OpusHead) : vorbisDecoder();
+      // only the headers, which the decoders take from their options or from those pages.
+      if (!head) return;
+      decoder = codec === 'opus' ? opusDecoder(head as OpusHead) : vorbisDecoder(head.channels);
       await decoder.ready;
     }
-    if (decoder) errors.push(...(await decoder.decode(batch)));
+    if (decoder) {
+      const out = await decoder.decode(batch, (more) => (stop = stopReason(limits, decoded + more, rate(), head.channels)) !== null);
+      decoded += out.samples;
+      errors.push(...out.errors);
+    }
   };
 
-  // codec-parser throws on an Ogg codec it does not know (Speex …): ffmpeg may.
+  // codec-parser throws when a codec header is cut off inside its page.
   const pages = (it: Iterator<unknown>) => {
     try {
       return drain<OggPage>(it);
-    } catch {
-      problem ??= 'delegate';
+    } catch (err) {
+      problem ??= corrupt(`Ogg: ${(err as Error).message}`);
       return [];
     }
   };
@@ -104,6 +139,9 @@ export async function verifyOgg(path: string, size: number): Promise<Verdict | '
     for await (const chunk of createReadStream(path, { highWaterMark: CHUNK_BYTES })) {
       await take(pages(parser.parseChunk(chunk as Buffer)));
       if (problem) return problem;
+      if (!head && Date.now() > limits.deadline) stop = 'deadline';
+      if (stop === 'deadline') return corrupt('decoding took too long');
+      if (stop === 'limit') return accepted(described(codec, head, decoded));
     }
     await take(pages(parser.flush()));
     if (problem) return problem;
@@ -111,23 +149,22 @@ export async function verifyOgg(path: string, size: number): Promise<Verdict | '
     (decoder as Decoder | null)?.free();
   }
   const end = last as OggPage | null;
-  if (!end || !codec || !head) return unsupported('an Ogg file with no audio stream we know');
+  if (!end) return unsupported('no Ogg pages');
   if (bytes !== size) return corrupt(`${size - bytes} bytes of the file are not Ogg pages (damaged or truncated)`);
   if (!end.isLastPage) return corrupt('the Ogg stream has no end-of-stream page (truncated)');
+  if (!codec || !head) return 'delegate'; // valid Ogg, a codec codec-parser does not know
   if (errors.length) return corrupt(`${codec} decoding failed: ${errors[0]}`);
+  // The length is what decodes; the final granule position must agree with it.
+  const granule = Number(end.absoluteGranulePosition) - (codec === 'opus' ? head.preSkip : 0);
+  if (Math.abs(decoded - granule) > END_TOLERANCE[codec as 'opus' | 'vorbis']) {
+    return corrupt(`the stream decodes to ${decoded} samples but its last page says ${granule}`);
+  }
+  if (!(decoded > 0)) return corrupt('the Ogg stream holds no samples');
+  return accepted(described(codec, head, Math.min(decoded, granule)));
+}
 
-  const granule = Number(end.absoluteGranulePosition);
-  const opus = codec === 'opus';
-  const durationSeconds = opus ? (granule - head.preSkip) / 48_000 : granule / head.sampleRate;
-  if (!(durationSeconds > 0)) return corrupt('the Ogg stream holds no samples');
-  return accepted({
-    format: 'ogg',
-    codec,
-    contentType: 'audio/ogg',
-    extension: 'ogg',
-    durationSeconds,
-    // Opus always decodes at 48 kHz (the header's input rate is only a hint of the source's).
-    sampleRate: opus ? 48_000 : head.sampleRate,
-    channels: head.channels,
-  });
+function described(codec: string, head: { channels: number; sampleRate: number }, samples: number): AudioInfo {
+  // Opus always decodes at 48 kHz (the header's input rate is only a hint of the source's).
+  const sampleRate = codec === 'opus' ? 48_000 : head.sampleRate;
+  return { format: 'ogg', codec, contentType: 'audio/ogg', extension: 'ogg', durationSeconds: samples / sampleRate, sampleRate, channels: head.channels };
 }
