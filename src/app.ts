@@ -36,6 +36,16 @@ export async function startApp(config: Config, opts: { log?: Logger; baseEnv?: R
 
   let embedded: EmbeddedDatabase | undefined;
   const databaseUrl = config.databaseUrl ?? (embedded = await startEmbeddedPostgres(config.dataDir, config.embeddedPgPort, log)).url;
+  try {
+    return await startOn(config, databaseUrl, embedded, log, opts.baseEnv);
+  } catch (err) {
+    // The embedded server runs in its own session: a failed start must not leave it behind.
+    await embedded?.stop().catch(() => {});
+    throw err;
+  }
+}
+
+async function startOn(config: Config, databaseUrl: string, embedded: EmbeddedDatabase | undefined, log: Logger, baseEnv: Record<string, string | undefined> | undefined): Promise<App> {
   await migrate(databaseUrl, log);
 
   const pool = createPool(databaseUrl, log);
@@ -78,7 +88,7 @@ export async function startApp(config: Config, opts: { log?: Logger; baseEnv?: R
       // core is busy elsewhere makes every op wait (measured: a 2 s clip's denoise took 33 ms of
       // wall time for 13 ms of CPU with two threads on two busy cores).
       WORKER_TORCH_THREADS: String(Math.max(1, Math.floor(availableParallelism() / (config.workers + 1)))),
-      ...opts.baseEnv,
+      ...baseEnv,
       DATABASE_URL: databaseUrl,
       DATA_DIR: config.dataDir,
       WORKER_CONCURRENCY: String(config.workerConcurrency),

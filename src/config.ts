@@ -22,7 +22,7 @@ const EnvSchema = z.object({
   URL_TTL_SECONDS: int(3600, 1),
   MAX_UPLOAD_BYTES: int(200 * 1024 * 1024, 1),
   MAX_AUDIO_SECONDS: int(3 * 3600, 1),
-  // 2^28 samples = 1 GiB as float32: 93 min of 48 kHz stereo, over 4 h of 16 kHz mono.
+  // 2^28 samples = 1 GiB as float32: 46 min of 48 kHz stereo, 4.6 h of 16 kHz mono.
   MAX_AUDIO_SAMPLES: int(2 ** 28, 1),
   UPLOAD_VERIFY_THREADS: int(Math.max(1, availableParallelism() - 1), 1),
   UPLOAD_FFMPEG_PROCESSES: int(availableParallelism(), 1),

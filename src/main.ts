@@ -57,7 +57,11 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 // Started by npm: when npm goes (killed by its pid, its terminal closed), we are reparented.
 if (process.env.npm_lifecycle_event) {
   const parent = process.ppid;
-  setInterval(() => process.ppid !== parent && shutdown('npm exited'), 1000).unref();
+  const watch = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(watch);
+    shutdown('npm exited');
+  }, 1000).unref();
 }
 
 app = await startApp(config, { baseEnv: process.env });

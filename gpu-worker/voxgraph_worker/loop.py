@@ -74,6 +74,8 @@ class Worker:
                 job.control.cancel("cancelled")
         else:
             q = n.payload.strip()  # pg-boss's payload is the queue name: it has work again
+            if q not in self.cfg.queues:
+                return  # pg-boss notifies every queue's sends on one channel
             with self._rr_lock:
                 self._sends[q] = self._sends.get(q, 0) + 1
                 self._empty_at.pop(q, None)
@@ -107,6 +109,8 @@ class Worker:
         backoff = 0.5
         while not self.stopping.is_set():
             gen = self._wake_gen
+            with self._held_lock:
+                self._busy += 1  # from before the claim: shutdown waits for a claim in flight too
             try:
                 jobs, claimed_any = [], False
                 for q in self._next_queues():
@@ -122,19 +126,27 @@ class Worker:
                         break
                 backoff = 0.5
             except psycopg.OperationalError as e:
+                self._idle()
                 log.warning("slot database error; reconnecting", slot=index, error=str(e), retry_in=backoff)
                 db.reset()
                 self.stopping.wait(backoff)
                 backoff = min(backoff * 2, 30)
                 continue
             except Exception as e:
+                self._idle()
                 log.error("claim failed", exc=e, slot=index)
                 db.reset()
                 self.stopping.wait(1.0)
                 continue
+            if jobs and self.stopping.is_set():
+                # Claimed while the shutdown began: hand them straight back rather than start them.
+                self.runner.hand_back(db, jobs)
+                self._idle()
+                continue
             if jobs:
                 self._run(db, jobs)
                 continue
+            self._idle()
             if claimed_any:
                 continue  # something was there (a not-runnable job): look again at once
             with self._wake:
@@ -160,11 +172,15 @@ class Worker:
             room -= len(got)
         return more
 
+    def _idle(self) -> None:
+        with self._held_lock:
+            self._busy -= 1
+
     def _run(self, db: Db, jobs: list[ClaimedJob]) -> None:
+        """Runs a claimed batch; the slot counts as busy from before its claim (see _slot)."""
         with self._held_lock:
             for job in jobs:
                 self._held[job.id] = job
-            self._busy += 1
         try:
             self.runner.run_batch(db, jobs)
         except Exception as e:

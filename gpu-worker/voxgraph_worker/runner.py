@@ -116,7 +116,7 @@ def claim(db: Db, boss: PgBoss, registry: Registry, queue: str, limit: int = 1) 
                                        engine_error=err))
             seqs = jobstate.record_many(conn, [
                 {"id": j.id, "status": "running", "progress": 0, "attempts": j.retry_count + 1,
-                 "engine": j.engine.info.name if j.engine else (j.data.get("params") or {}).get("engine")}
+                 "engine": j.engine.info.name if j.engine else _params(j.data).get("engine")}
                 for j in jobs])
             runnable = []
             for job, seq in zip(jobs, seqs):
@@ -373,6 +373,9 @@ class Runner:
         ended: dict[str, str] = {}
         ready: list[tuple[ClaimedJob, Task]] = []
         for job in chunk:
+            if job.control.event.is_set():  # cancelled, lost, timed out or handed back while waiting
+                ended[job.id] = self._settle(db, job, Cancelled(job.control.reason or "cancelled"), monitor)
+                continue
             try:
                 ready.append((job, self._task(job, _Reporter(job, monitor, self.progress_interval))))
             except EngineInputError as e:
@@ -421,6 +424,14 @@ class Runner:
             log.error("settle failed", exc=e, job=job.id)
             db.reset()
             return "settle_error"
+
+    def hand_back(self, db: Db, jobs: list[ClaimedJob]) -> None:
+        """Gives claimed jobs back without running them (shutdown): retried elsewhere."""
+        for job in jobs:
+            try:
+                self.settle_failure(db, job, _Failure("WORKER_SHUTDOWN", "worker shutting down", True, None))
+            except Exception as e:
+                log.warning("could not hand the job back", job=job.id, error=str(e))
 
     def settle_failure(self, db: Db, job: ClaimedJob, f: _Failure) -> str:
         output = error_output(f.exc, name=type(f.exc).__name__ if f.exc else "WorkerError", message=f.message,
@@ -476,7 +487,7 @@ class Runner:
         for job, _, _ in items:
             monitor.done(job)
         ended: dict[str, str] = {}
-        committed = False
+        body_done = False  # every statement ran: a failure after it is the COMMIT's, of unknown outcome
         try:
             with db.lock:
                 conn = db.conn()
@@ -491,19 +502,23 @@ class Runner:
                                "result_audio_id": row["id"] if row else None} for j, r, row in kept]
                     if None in jobstate.record_many(conn, events):
                         raise _Abort("final")
-                committed = True
-        except _Abort:
+                    body_done = True
+        except (_Abort, psycopg.Error) as e:
+            if isinstance(e, psycopg.Error):
+                db.reset()
+            if isinstance(e, psycopg.Error) and body_done:
+                # The COMMIT failed and may have happened: keep the files (a leaked file is better
+                # than an audio row pointing at nothing) and leave the claims to pg-boss's expiry.
+                log.error("batch settle: commit outcome unknown", exc=e, jobs=[j.id for j, _, _ in stored])
+                return {job.id: "settle_error" for job, _, _ in stored}
+            # Rolled back (a row already final, a deadlock, a dropped connection): nothing was written,
+            # so each job is settled on its own.
+            if isinstance(e, psycopg.Error):
+                log.warning("batch settle failed; settling the jobs one by one", error=str(e))
             for _, _, row in stored:
                 if row:
                     self.storage.delete(row["storage_key"])
             return {job.id: self._settle(db, job, (result, audio), monitor) for job, result, audio in items}
-        except BaseException:
-            # A failure at COMMIT is ambiguous (it may have committed): keep the files then, since a
-            # leaked file is better than an audio row pointing at nothing.
-            if not committed:
-                log.warning("batch settle failed; the claims stay active until the supervisor retries them",
-                            jobs=[j.id for j, _, _ in stored])
-            raise
         for job, _, row in stored:
             if job.id in held:
                 ended[job.id] = "succeeded"

@@ -61,7 +61,6 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
     server.once('error', reject);
     exited.then(() => reject(new Error(`embedded PostgreSQL exited during start:\n${seen.slice(-2000)}`)));
   });
-  server.stderr!.resume();
 
   const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`;
   await ensureDatabase(`postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`, DATABASE);

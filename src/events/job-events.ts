@@ -106,6 +106,10 @@ export class JobEventBus {
     } catch (err) {
       return this.log.warn({ err, payload }, 'bad job event notification');
     }
+    // Anyone with access to the database can NOTIFY this channel: only well-formed events count.
+    if (!event || typeof event !== 'object' || typeof event.id !== 'string' || typeof event.seq !== 'number') {
+      return this.log.warn({ payload }, 'bad job event notification');
+    }
     const set = this.watchers.get(event.id);
     if (set) for (const w of set) w.deliver(event);
   }
