@@ -81,8 +81,9 @@ export function parseApiKeys(raw: string): Map<string, string> {
     const idx = entry.lastIndexOf(':');
     const key = idx > 0 ? entry.slice(0, idx) : '';
     const tenant = idx > 0 ? entry.slice(idx + 1) : '';
-    if (key.length < 16 || !/^[A-Za-z0-9_.-]+$/.test(tenant)) {
-      throw new ConfigError('API_KEYS must be "key:tenant,key2:tenant2" with keys of at least 16 characters');
+    // A tenant names a storage directory: it starts with a letter or digit ("." and ".." cannot).
+    if (key.length < 16 || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(tenant)) {
+      throw new ConfigError('API_KEYS must be "key:tenant,key2:tenant2": keys of at least 16 characters, tenants of letters, digits, "_", "." and "-" starting with a letter or digit');
     }
     keys.set(key, tenant);
   }

@@ -1,8 +1,8 @@
 // API keys: `Authorization: Bearer <key>` over HTTP, `connectionParams.authorization` over
 // WebSocket. Each key belongs to one tenant; every row carries its tenant.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { readOrCreateSecret } from '../storage/secret-file.ts';
 
 export type Auth = { tenant: string };
 
@@ -32,12 +32,7 @@ export class ApiKeys {
  * restarts and `npm start` can print it.
  */
 export function developmentKey(dataDir: string): string {
-  const file = join(dataDir, 'dev-api-key');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dataDir, { recursive: true });
-  const key = `dev_${randomBytes(24).toString('base64url')}`;
-  writeFileSync(file, key + '\n', { mode: 0o600 });
-  return key;
+  return readOrCreateSecret(join(dataDir, 'dev-api-key'), () => `dev_${randomBytes(24).toString('base64url')}`);
 }
 
 function sha256(s: string): string {

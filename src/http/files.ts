@@ -8,7 +8,12 @@ import { getAudioById } from '../jobs/store.ts';
 import type { Deps } from '../graphql/context.ts';
 
 export async function serveFile(req: IncomingMessage, res: ServerResponse, url: URL, deps: Deps): Promise<void> {
-  const id = decodeURIComponent(url.pathname.slice('/files/'.length));
+  let id: string;
+  try {
+    id = decodeURIComponent(url.pathname.slice('/files/'.length));
+  } catch {
+    return json(res, 403, 'URL_INVALID', 'this link is not valid'); // a malformed %-escape
+  }
   if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, 'METHOD_NOT_ALLOWED', 'use GET or HEAD', { allow: 'GET, HEAD' });
   const verdict = z.uuid().safeParse(id).success ? deps.signer.verify(id, url.searchParams.get('exp'), url.searchParams.get('sig')) : 'invalid';
   if (verdict === 'expired') return json(res, 403, 'URL_EXPIRED', 'this link has expired; query the audio url again for a fresh one');

@@ -33,6 +33,9 @@ export async function startBoss(databaseUrl: string, q: QueueSettings, log: Logg
     application_name: 'voxgraph-pgboss',
     supervise: true,
     superviseIntervalSeconds: q.superviseIntervalSeconds,
+    // Expiry and lost-heartbeat detection run on the monitor interval (default 60 s), not the
+    // supervise one: without this a killed worker's job waited up to two minutes.
+    monitorIntervalSeconds: q.superviseIntervalSeconds,
     schedule: false,
     max: 4,
   });

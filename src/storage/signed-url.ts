@@ -2,8 +2,8 @@
 // signature is the authorisation, so a browser <audio> tag or curl can fetch without a header,
 // and a URL leaks at most one file until it expires.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readOrCreateSecret } from './secret-file.ts';
 
 export class UrlSigner {
   private readonly secret: Buffer;
@@ -38,11 +38,5 @@ export class UrlSigner {
 
 /** SIGNING_SECRET, else one generated once and kept in DATA_DIR (all API processes on it share it). */
 export function signingSecret(configured: string | undefined, dataDir: string): string {
-  if (configured) return configured;
-  const file = join(dataDir, 'signing-secret');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dataDir, { recursive: true });
-  const secret = randomBytes(32).toString('base64url');
-  writeFileSync(file, secret + '\n', { mode: 0o600 });
-  return secret;
+  return configured ?? readOrCreateSecret(join(dataDir, 'signing-secret'), () => randomBytes(32).toString('base64url'));
 }

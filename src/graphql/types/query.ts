@@ -31,9 +31,12 @@ const JobPageRef = builder.objectRef<JobPage>('JobPage').implement({
 
 const encodeCursor = (j: JobRow) => Buffer.from(`${j.created_at.toISOString()}|${j.id}`).toString('base64url');
 function decodeCursor(c: string): { createdAt: Date; id: string } {
-  const [at, id] = Buffer.from(c, 'base64url').toString().split('|');
+  const [at, id, ...rest] = Buffer.from(c, 'base64url').toString().split('|');
   const createdAt = new Date(at ?? '');
-  if (!id || !isUuid(id) || Number.isNaN(createdAt.getTime())) throw apiError(ErrorCode.BAD_USER_INPUT, 'after: not a cursor from this API', { field: 'after' });
+  // Exactly what encodeCursor makes: a forged date outside PostgreSQL's range is refused here.
+  if (rest.length || !id || !isUuid(id) || Number.isNaN(createdAt.getTime()) || createdAt.toISOString() !== at || createdAt.getUTCFullYear() < 2000 || createdAt.getUTCFullYear() > 9999) {
+    throw apiError(ErrorCode.BAD_USER_INPUT, 'after: not a cursor from this API', { field: 'after' });
+  }
   return { createdAt, id };
 }
 
@@ -90,7 +93,7 @@ builder.queryType({
         const rows = await listJobs(ctx.deps.pool, tenant, {
           kind: args.kind ?? undefined,
           status: args.status ?? undefined,
-          before: args.after ? decodeCursor(args.after) : undefined,
+          before: args.after != null ? decodeCursor(args.after) : undefined,
           limit: first + 1,
         });
         return { nodes: rows.slice(0, first), hasNextPage: rows.length > first };
