@@ -48,7 +48,7 @@ export async function startApp(config: Config, opts: { log?: Logger; baseEnv?: R
 async function startOn(config: Config, databaseUrl: string, embedded: EmbeddedDatabase | undefined, log: Logger, baseEnv: Record<string, string | undefined> | undefined): Promise<App> {
   await migrate(databaseUrl, log);
 
-  const pool = createPool(databaseUrl, log);
+  const pool = createPool(databaseUrl, log, config.db);
   const boss = await startBoss(databaseUrl, config.queue, log);
   const events = new JobEventBus(databaseUrl, log);
   await events.start();

@@ -38,6 +38,21 @@ const EnvSchema = z.object({
   // handed back within the hand-back time. Passed to the workers `npm start` runs.
   WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).default(20),
   WORKER_HANDBACK_SECONDS: z.coerce.number().min(0.5).default(5),
+  // GraphQL limits (README, "Limits").
+  GRAPHQL_INTROSPECTION: z.enum(['public', 'authenticated', 'off']).optional(),
+  GRAPHQL_MAX_QUERY_BYTES: int(16 * 1024, 1),
+  GRAPHQL_MAX_ANONYMOUS_QUERY_BYTES: int(8 * 1024, 1),
+  GRAPHQL_MAX_TOKENS: int(2000, 1),
+  GRAPHQL_MAX_DEPTH: int(10, 1),
+  GRAPHQL_MAX_ALIASES: int(30, 0),
+  GRAPHQL_MAX_DIRECTIVES: int(20, 0),
+  GRAPHQL_MAX_COST: int(20000, 1), // graphql-armor's model: a list of 100 jobs with their audio and events ≈ 6,000
+  GRAPHQL_PARSE_CACHE_MB: int(32, 1),
+  // The API's database pool: a request waits at most DB_ACQUIRE_TIMEOUT_MS for a connection and
+  // a statement runs at most DB_STATEMENT_TIMEOUT_MS (then SERVER_BUSY).
+  DB_POOL_SIZE: int(10, 1),
+  DB_ACQUIRE_TIMEOUT_MS: int(5000, 1),
+  DB_STATEMENT_TIMEOUT_MS: int(15000, 1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -70,6 +85,18 @@ export type Config = {
   };
   workerReadySeconds: number;
   shutdown: { workerGraceSeconds: number; workerHandbackSeconds: number };
+  graphql: {
+    introspection: 'public' | 'authenticated' | 'off';
+    maxQueryBytes: number;
+    maxAnonymousQueryBytes: number;
+    maxTokens: number;
+    maxDepth: number;
+    maxAliases: number;
+    maxDirectives: number;
+    maxCost: number;
+    parseCacheMb: number;
+  };
+  db: { poolSize: number; acquireTimeoutMs: number; statementTimeoutMs: number };
   logLevel: string;
 };
 
@@ -131,6 +158,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     workerReadySeconds: e.WORKER_READY_SECONDS,
     shutdown: { workerGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS, workerHandbackSeconds: e.WORKER_HANDBACK_SECONDS },
+    graphql: {
+      // Teams generate SDKs from the committed schema/schema.graphql; introspection without a key
+      // is a development convenience.
+      introspection: e.GRAPHQL_INTROSPECTION ?? (e.NODE_ENV === 'production' ? 'authenticated' : 'public'),
+      maxQueryBytes: e.GRAPHQL_MAX_QUERY_BYTES,
+      maxAnonymousQueryBytes: e.GRAPHQL_MAX_ANONYMOUS_QUERY_BYTES,
+      maxTokens: e.GRAPHQL_MAX_TOKENS,
+      maxDepth: e.GRAPHQL_MAX_DEPTH,
+      maxAliases: e.GRAPHQL_MAX_ALIASES,
+      maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
+      maxCost: e.GRAPHQL_MAX_COST,
+      parseCacheMb: e.GRAPHQL_PARSE_CACHE_MB,
+    },
+    db: { poolSize: e.DB_POOL_SIZE, acquireTimeoutMs: e.DB_ACQUIRE_TIMEOUT_MS, statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS },
     logLevel: e.LOG_LEVEL,
   };
 }

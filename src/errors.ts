@@ -17,6 +17,8 @@ export const ErrorCode = {
   JOB_NOT_CANCELLABLE: 'JOB_NOT_CANCELLABLE', // already finished
   ENGINE_UNAVAILABLE: 'ENGINE_UNAVAILABLE', // no live worker offers the engine named in the input
   UNSUPPORTED_LANGUAGE: 'UNSUPPORTED_LANGUAGE', // no live engine of the kind speaks the language asked for
+  QUERY_TOO_LARGE: 'QUERY_TOO_LARGE', // the query text over its byte or token limit; `extensions.limit`, `max`
+  QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX', // over the depth, alias, directive or cost limit; `extensions.limit`, `max`
   SERVER_BUSY: 'SERVER_BUSY', // at capacity for this operation (e.g. upload checks); `extensions.retryAfterSeconds`
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;

@@ -6,8 +6,8 @@ import type { Config } from '../config.ts';
 import { apiError, ErrorCode } from '../errors.ts';
 import type { JobEventBus } from '../events/job-events.ts';
 import type { Logger } from '../log.ts';
-import type { AudioRow } from '../jobs/rows.ts';
-import { getAudios } from '../jobs/store.ts';
+import type { AudioRow, JobEventRow } from '../jobs/rows.ts';
+import { getAudios, getEventsOfJobs } from '../jobs/store.ts';
 import type { UrlSigner } from '../storage/signed-url.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { AudioVerifier } from '../uploads/verify.ts';
@@ -31,7 +31,7 @@ export type Deps = {
  * Audio rows never change, so caching them for the operation's life is safe; callers reach audio
  * only through a row of their own tenant.
  */
-export type Loaders = { audio: DataLoader<string, AudioRow | null> };
+export type Loaders = { audio: DataLoader<string, AudioRow | null>; events: DataLoader<string, JobEventRow[]> };
 
 export function createLoaders(pool: pg.Pool): Loaders {
   return {
@@ -39,6 +39,15 @@ export function createLoaders(pool: pg.Pool): Loaders {
       const rows = new Map((await getAudios(pool, ids)).map((r) => [r.id, r]));
       return ids.map((id) => rows.get(id) ?? null);
     }),
+    // Batched but not cached: a subscription's context lives across events, and the log grows.
+    events: new DataLoader(
+      async (jobIds) => {
+        const byJob = new Map<string, JobEventRow[]>(jobIds.map((id) => [id, []]));
+        for (const e of await getEventsOfJobs(pool, jobIds)) byJob.get(e.job_id)?.push(e);
+        return jobIds.map((id) => byJob.get(id)!);
+      },
+      { cache: false },
+    ),
   };
 }
 

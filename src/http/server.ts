@@ -20,7 +20,7 @@ export function createHttpServer(deps: Deps, keys: ApiKeys, devKey: string | und
       else res.destroy();
     });
   });
-  const ws = attachWebSocket(server, yoga, keys, deps.log);
+  const ws = attachWebSocket(server, yoga, keys, deps.log, deps.config.graphql);
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://localhost');

@@ -1,15 +1,17 @@
 // graphql-ws (the graphql-transport-ws protocol) on the same port and path as HTTP, executed
 // through Yoga's envelope so both transports share the schema, plugins and context.
 import type { Server } from 'node:http';
+import { GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { ApiKeys } from '../auth/api-keys.ts';
 import type { Logger } from '../log.ts';
+import { checkQueryText, type GraphqlLimits } from './graphql-limits.ts';
 import type { createYogaServer } from './yoga.ts';
 
 type Yoga = ReturnType<typeof createYogaServer>;
 
-export function attachWebSocket(server: Server, yoga: Yoga, keys: ApiKeys, log: Logger, keepAliveMs = 12_000) {
+export function attachWebSocket(server: Server, yoga: Yoga, keys: ApiKeys, log: Logger, limits: GraphqlLimits, keepAliveMs = 12_000) {
   const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: 1 << 20 });
   const disposable = useServer(
     {
@@ -24,16 +26,30 @@ export function attachWebSocket(server: Server, yoga: Yoga, keys: ApiKeys, log: 
           socket: ctx.extra.socket,
           params,
         });
+        // A refusal is an error message for this operation, never the socket's end (graphql-ws closes
+        // the socket with 4500 when onSubscribe throws, and the limit plugins throw).
+        const asErrors = (err: unknown) => [err instanceof GraphQLError ? err : new GraphQLError(String((err as Error)?.message ?? err), { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+        let document;
+        try {
+          checkQueryText(params.query, true, limits); // the socket was authenticated at connection_init
+          document = parse(params.query);
+        } catch (err) {
+          return asErrors(err);
+        }
         const args = {
           schema,
           operationName: params.operationName,
-          document: parse(params.query),
+          document,
           variableValues: params.variables,
           contextValue: await contextFactory(),
           rootValue: { execute, subscribe },
         };
-        const errors = validate(args.schema, args.document);
-        if (errors.length) return errors;
+        try {
+          const errors = validate(args.schema, args.document);
+          if (errors.length) return errors;
+        } catch (err) {
+          return asErrors(err);
+        }
         return args;
       },
       onError: (_ctx, _id, _payload, errors) => {

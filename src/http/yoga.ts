@@ -9,7 +9,9 @@ import { createYoga, type Plugin } from 'graphql-yoga';
 import { processRequest, UploadError, type UploadOptions } from 'graphql-upload-ts';
 import type { ApiKeys } from '../auth/api-keys.ts';
 import { apiError, ErrorCode } from '../errors.ts';
+import { isOverloaded } from '../db/pool.ts';
 import { schema } from '../graphql/schema.ts';
+import { limitPlugins, parseCaches } from './graphql-limits.ts';
 import { createLoaders, type Context, type Deps } from '../graphql/context.ts';
 
 type ServerContext = { req: IncomingMessage; res: ServerResponse };
@@ -73,6 +75,10 @@ export function createYogaServer(deps: Deps, keys: ApiKeys, devKey: string | und
           if (graphqlError.extensions?.code) return graphqlError;
           return new GraphQLError(graphqlError.message, { ...graphqlError, extensions: { ...graphqlError.extensions, code: ErrorCode.BAD_REQUEST } });
         }
+        if (isOverloaded(original)) {
+          log.warn({ err: original }, 'database pool or statement timeout');
+          return apiError(ErrorCode.SERVER_BUSY, 'the server is too busy to answer now; retry shortly', { retryAfterSeconds: 2 });
+        }
         log.error({ err: original }, 'unexpected error in a GraphQL operation');
         return apiError(ErrorCode.INTERNAL_SERVER_ERROR, 'Unexpected error.');
       },
@@ -82,7 +88,9 @@ export function createYogaServer(deps: Deps, keys: ApiKeys, devKey: string | und
       auth: keys.authenticate(request?.headers.get('authorization') ?? connectionParams?.authorization),
       loaders: createLoaders(deps.pool),
     }),
+    parserAndValidationCache: parseCaches(config.graphql),
     plugins: [
+      ...limitPlugins(config.graphql, (request) => keys.authenticate(request.headers.get('authorization')) !== null),
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
       useStreamingUploads({ maxFileSize: config.maxUploadBytes, maxFiles: 1, maxFieldSize: 1_000_000 }),
     ],

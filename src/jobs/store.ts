@@ -86,6 +86,16 @@ export async function getJobEvents(db: Queryable, id: string, afterSeq: number):
   return rows;
 }
 
+/** The event logs of several jobs (oldest first within each). */
+export async function getEventsOfJobs(db: Queryable, ids: readonly string[]): Promise<JobEventRow[]> {
+  const { rows } = await db.query<JobEventRow>({
+    name: 'voxgraph_get_events_of_jobs',
+    text: 'SELECT * FROM voxgraph.job_event WHERE job_id = ANY($1::uuid[]) ORDER BY job_id, seq',
+    values: [ids],
+  });
+  return rows;
+}
+
 export type JobFilter = { kind?: JobKind; status?: JobStatus; before?: { createdAt: Date; id: string }; limit: number };
 
 /** Newest first, keyset-paginated on (created_at, id). */

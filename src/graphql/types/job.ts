@@ -1,4 +1,3 @@
-import { getJobEvents } from '../../jobs/store.ts';
 import type { JobEventRow, JobRow } from '../../jobs/rows.ts';
 import { builder } from '../builder.ts';
 import { AudioRef } from './audio.ts';
@@ -54,7 +53,7 @@ export const JobRef = builder.objectRef<JobRow>('Job').implement({
     events: t.field({
       type: [JobEventRef],
       description: 'The event log up to this state, oldest first.',
-      resolve: async (j, _a, ctx) => (await getJobEvents(ctx.deps.pool, j.id, 0)).filter((e) => e.seq <= j.seq),
+      resolve: async (j, _a, ctx) => (await ctx.loaders.events.load(j.id)).filter((e) => e.seq <= j.seq),
     }),
   }),
 });
