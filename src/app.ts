@@ -12,7 +12,8 @@ import { createPool } from './db/pool.ts';
 import { JobEventBus } from './events/job-events.ts';
 import type { Deps } from './graphql/context.ts';
 import { createHttpServer } from './http/server.ts';
-import { reconcileStalledJobs } from './jobs/store.ts';
+import { LocalRateLimiter } from './jobs/admission.ts';
+import { runMaintenance } from './jobs/maintenance.ts';
 import { log as rootLog, type Logger } from './log.ts';
 import { startBoss } from './queue/boss.ts';
 import { LocalDiskStorage } from './storage/local-disk.ts';
@@ -60,7 +61,7 @@ async function startOn(config: Config, databaseUrl: string, embedded: EmbeddedDa
   const devKey = config.apiKeys ? undefined : developmentKey(config.dataDir);
   const keys = new ApiKeys(config.apiKeys ?? new Map([[devKey!, 'dev']]));
 
-  const deps: Deps = { config, pool, boss, storage, verifier, signer, events, log, stopping: false };
+  const deps: Deps = { config, pool, boss, storage, verifier, signer, events, log, rateLimiter: new LocalRateLimiter(config.tenants), stopping: false };
   const http = createHttpServer(deps, keys, devKey);
   await new Promise<void>((resolve, reject) => {
     http.server.once('error', reject);
@@ -71,9 +72,7 @@ async function startOn(config: Config, databaseUrl: string, embedded: EmbeddedDa
   publicUrl ||= `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
   const reconciler = setInterval(() => {
-    reconcileStalledJobs(pool)
-      .then((n) => n && log.warn({ jobs: n }, 'jobs whose worker stopped responding were put back for retry'))
-      .catch((err) => log.error({ err }, 'reconciling stalled jobs failed'));
+    runMaintenance(pool, log).catch((err) => log.error({ err }, 'maintenance pass failed'));
   }, config.queue.superviseIntervalSeconds * 1000);
 
   const { workerGraceSeconds, workerHandbackSeconds } = config.shutdown;

@@ -33,6 +33,7 @@ const EnvSchema = z.object({
   JOB_EXPIRE_SECONDS: int(3600, 1),
   JOB_HEARTBEAT_SECONDS: int(30, 10),
   SUPERVISE_INTERVAL_SECONDS: int(30, 1),
+  JOB_QUEUE_RETENTION_SECONDS: int(7 * 24 * 3600, 1),
   WORKER_READY_SECONDS: int(30, 1),
   // Shutdown budget of a worker (README, "Stopping"): running jobs get the grace, then the rest are
   // handed back within the hand-back time. Passed to the workers `npm start` runs.
@@ -48,6 +49,13 @@ const EnvSchema = z.object({
   GRAPHQL_MAX_DIRECTIVES: int(20, 0),
   GRAPHQL_MAX_COST: int(20000, 1), // graphql-armor's model: a list of 100 jobs with their audio and events ≈ 6,000
   GRAPHQL_PARSE_CACHE_MB: int(32, 1),
+  // Per-tenant limits (README, "Limits"); 0 turns one off.
+  RATE_LIMIT_JOBS_PER_SECOND: z.coerce.number().min(0).default(50),
+  RATE_LIMIT_JOBS_BURST: z.coerce.number().min(1).default(200),
+  MAX_ACTIVE_JOBS_PER_TENANT: int(1000),
+  MAX_STORAGE_BYTES_PER_TENANT: int(10 * 2 ** 30),
+  MAX_SUBSCRIPTIONS_PER_CONNECTION: int(100),
+  MAX_CONNECTIONS_PER_TENANT: int(100),
   // The API's database pool: a request waits at most DB_ACQUIRE_TIMEOUT_MS for a connection and
   // a statement runs at most DB_STATEMENT_TIMEOUT_MS (then SERVER_BUSY).
   DB_POOL_SIZE: int(10, 1),
@@ -82,6 +90,7 @@ export type Config = {
     expireSeconds: number;
     heartbeatSeconds: number;
     superviseIntervalSeconds: number;
+    retentionSeconds: number;
   };
   workerReadySeconds: number;
   shutdown: { workerGraceSeconds: number; workerHandbackSeconds: number };
@@ -97,6 +106,14 @@ export type Config = {
     parseCacheMb: number;
   };
   db: { poolSize: number; acquireTimeoutMs: number; statementTimeoutMs: number };
+  tenants: {
+    jobsPerSecond: number;
+    jobsBurst: number;
+    maxActiveJobs: number;
+    maxStorageBytes: number;
+    maxSubscriptionsPerConnection: number;
+    maxConnections: number;
+  };
   logLevel: string;
 };
 
@@ -155,6 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       expireSeconds: e.JOB_EXPIRE_SECONDS,
       heartbeatSeconds: e.JOB_HEARTBEAT_SECONDS,
       superviseIntervalSeconds: e.SUPERVISE_INTERVAL_SECONDS,
+      retentionSeconds: e.JOB_QUEUE_RETENTION_SECONDS,
     },
     workerReadySeconds: e.WORKER_READY_SECONDS,
     shutdown: { workerGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS, workerHandbackSeconds: e.WORKER_HANDBACK_SECONDS },
@@ -172,6 +190,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       parseCacheMb: e.GRAPHQL_PARSE_CACHE_MB,
     },
     db: { poolSize: e.DB_POOL_SIZE, acquireTimeoutMs: e.DB_ACQUIRE_TIMEOUT_MS, statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS },
+    tenants: {
+      jobsPerSecond: e.RATE_LIMIT_JOBS_PER_SECOND,
+      jobsBurst: e.RATE_LIMIT_JOBS_BURST,
+      maxActiveJobs: e.MAX_ACTIVE_JOBS_PER_TENANT,
+      maxStorageBytes: e.MAX_STORAGE_BYTES_PER_TENANT,
+      maxSubscriptionsPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,
+      maxConnections: e.MAX_CONNECTIONS_PER_TENANT,
+    },
     logLevel: e.LOG_LEVEL,
   };
 }

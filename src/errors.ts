@@ -19,6 +19,8 @@ export const ErrorCode = {
   UNSUPPORTED_LANGUAGE: 'UNSUPPORTED_LANGUAGE', // no live engine of the kind speaks the language asked for
   QUERY_TOO_LARGE: 'QUERY_TOO_LARGE', // the query text over its byte or token limit; `extensions.limit`, `max`
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX', // over the depth, alias, directive or cost limit; `extensions.limit`, `max`
+  RATE_LIMITED: 'RATE_LIMITED', // over the tenant's job rate; `extensions.retryAfterSeconds` (HTTP 429, Retry-After)
+  QUOTA_EXCEEDED: 'QUOTA_EXCEEDED', // over a tenant quota; `extensions.quota` names it, `limit` its value
   SERVER_BUSY: 'SERVER_BUSY', // at capacity for this operation (e.g. upload checks); `extensions.retryAfterSeconds`
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;

@@ -5,6 +5,8 @@
 // finish or hand back their jobs within their budget, then the API stops, then the embedded
 // PostgreSQL. A repeated signal changes nothing (Ctrl-C in a terminal delivers two already: one
 // from the terminal, one forwarded by npm). Exit 0 when all went to plan.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigError, loadConfig } from './config.ts';
 import { log } from './log.ts';
 import { startApp, type App } from './app.ts';
@@ -21,6 +23,10 @@ try {
   throw err;
 }
 log.level = config.logLevel;
+// graphql-upload-ts spools uploads to os.tmpdir(): make that DATA_DIR's tmp/, so an upload is
+// written once, on the data disk (ingest hard-links that spool into storage), never to a tmpfs.
+process.env.TMPDIR = join(config.dataDir, 'tmp');
+mkdirSync(process.env.TMPDIR, { recursive: true });
 
 let app: App | undefined;
 let stopping: string | null = null;

@@ -60,6 +60,23 @@ def record_many(conn, events: list[dict]) -> list[Optional[int]]:
     return [r[0] for r in conn.execute(_RECORD_MANY, params).fetchall()]
 
 
+_CLAIMS = """
+SELECT voxgraph.record_claim(c.id, c.attempts, c.engine)
+FROM unnest(%(id)s::uuid[], %(attempts)s::integer[], %(engine)s::text[]) WITH ORDINALITY AS c(id, attempts, engine, n)
+ORDER BY c.n
+"""
+
+
+def record_claims(conn, claims: list[tuple[str, int, Optional[str]]]) -> list[Optional[int]]:
+    """RUNNING for each claimed attempt (job id, attempt, engine), after the RETRYING of an earlier
+    attempt that nobody recorded (voxgraph.record_claim); the new seq, or None where refused."""
+    if not claims:
+        return []
+    rows = conn.execute(_CLAIMS, {"id": [c[0] for c in claims], "attempts": [c[1] for c in claims],
+                                  "engine": [c[2] for c in claims]}).fetchall()
+    return [r[0] for r in rows]
+
+
 def insert_result_audio(conn, *, tenant: str, storage_key: str, nbytes: int, sha256: str, duration: float,
                         sample_rate: int, channels: int) -> str:
     audio_id = str(uuid.uuid4())

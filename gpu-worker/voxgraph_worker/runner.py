@@ -114,9 +114,8 @@ def claim(db: Db, boss: PgBoss, registry: Registry, queue: str, limit: int = 1) 
                                        expire_seconds=float(r["expireInSeconds"] or 900),
                                        heartbeat_seconds=float(r["heartbeatSeconds"] or 0), engine=engine,
                                        engine_error=err))
-            seqs = jobstate.record_many(conn, [
-                {"id": j.id, "status": "running", "progress": 0, "attempts": j.retry_count + 1,
-                 "engine": j.engine.info.name if j.engine else _params(j.data).get("engine")}
+            seqs = jobstate.record_claims(conn, [
+                (j.id, j.retry_count + 1, j.engine.info.name if j.engine else _params(j.data).get("engine"))
                 for j in jobs])
             runnable = []
             for job, seq in zip(jobs, seqs):

@@ -22,21 +22,40 @@ export function createPool(databaseUrl: string, log: Logger, limits: PoolLimits 
   return pool;
 }
 
-/** Runs fn in a transaction on one client; rolls back on any error. */
+const UNKNOWN_OUTCOME = Symbol('commit outcome unknown');
+
+/**
+ * Runs fn in a transaction on one client; rolls back on any error. An error that comes from the
+ * COMMIT itself without an answer from the server (the connection broke) leaves the outcome
+ * unknown: it may have committed. Such errors are marked (see commitOutcomeUnknown), so a caller
+ * does not undo what may now be referenced.
+ */
 export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  let broken = false;
   try {
     await client.query('BEGIN');
     const result = await fn(client);
-    await client.query('COMMIT');
+    try {
+      await client.query('COMMIT');
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (!code || code.startsWith('08')) {
+        broken = true;
+        (err as Record<symbol, boolean>)[UNKNOWN_OUTCOME] = true;
+      }
+      throw err;
+    }
     return result;
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
+    if (!broken) await client.query('ROLLBACK').catch(() => {});
     throw err;
   } finally {
-    client.release();
+    client.release(broken);
   }
 }
+
+export const commitOutcomeUnknown = (err: unknown): boolean => Boolean(err && (err as Record<symbol, boolean>)[UNKNOWN_OUTCOME]);
 
 /** A pool that could not give a connection in time, or a statement over statement_timeout. */
 export function isOverloaded(err: unknown): boolean {

@@ -6,6 +6,7 @@ import type { Config } from '../config.ts';
 import { apiError, ErrorCode } from '../errors.ts';
 import type { JobEventBus } from '../events/job-events.ts';
 import type { Logger } from '../log.ts';
+import type { LocalRateLimiter } from '../jobs/admission.ts';
 import type { AudioRow, JobEventRow } from '../jobs/rows.ts';
 import { getAudios, getEventsOfJobs } from '../jobs/store.ts';
 import type { UrlSigner } from '../storage/signed-url.ts';
@@ -22,6 +23,7 @@ export type Deps = {
   signer: UrlSigner;
   events: JobEventBus;
   log: Logger;
+  rateLimiter: LocalRateLimiter;
   /** Set once shutdown begins: /readyz answers 503 so load balancers move on. */
   stopping: boolean;
 };

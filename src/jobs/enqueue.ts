@@ -3,7 +3,9 @@
 import { randomUUID } from 'node:crypto';
 import type { PgBoss } from 'pg-boss';
 import pg from 'pg';
-import { inTransaction } from '../db/pool.ts';
+import { commitOutcomeUnknown, inTransaction } from '../db/pool.ts';
+import type { Logger } from '../log.ts';
+import { admitJob, type AdmissionLimits } from './admission.ts';
 import { apiError, ErrorCode } from '../errors.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { StoredUpload } from '../uploads/ingest.ts';
@@ -46,9 +48,13 @@ export const asBossDb = (client: pg.PoolClient) => ({
   },
 });
 
-export async function enqueueJob(pool: pg.Pool, boss: PgBoss, storage: Storage, req: JobRequest): Promise<JobRow> {
+export type EnqueueDeps = { pool: pg.Pool; boss: PgBoss; storage: Storage; limits: AdmissionLimits; log: Logger };
+
+export async function enqueueJob({ pool, boss, storage, limits, log }: EnqueueDeps, req: JobRequest): Promise<JobRow> {
   try {
     return await inTransaction(pool, async (client) => {
+      // The tenant's rate and quota, and the job's place in the tenant's line: its pg-boss priority.
+      const place = await admitJob(client, req.tenant, req.priority, limits);
       let input: AudioRow | null = null;
       if (req.input && 'upload' in req.input) {
         input = await insertAudio(client, req.tenant, req.input.upload);
@@ -66,12 +72,16 @@ export async function enqueueJob(pool: pg.Pool, boss: PgBoss, storage: Storage, 
           ? { audioId: input.id, storageKey: input.storage_key, durationSeconds: input.duration_seconds, sampleRate: input.sample_rate, channels: input.channels }
           : null,
       };
-      await boss.send(req.kind, payload, { id, priority: req.priority, db: asBossDb(client) });
+      await boss.send(req.kind, payload, { id, priority: -place, db: asBossDb(client) });
       return job;
     });
   } catch (err) {
-    // The upload was moved into storage before the transaction; without a row it must go.
-    if (req.input && 'upload' in req.input) await storage.delete(req.input.upload.storageKey).catch(() => {});
+    // The upload was moved into storage before the transaction: without a row it must go, unless
+    // the commit's outcome is unknown (it may have a row now; the orphan sweep removes it if not).
+    if (req.input && 'upload' in req.input) {
+      if (commitOutcomeUnknown(err)) log.warn({ err, storageKey: req.input.upload.storageKey }, 'commit outcome unknown; keeping the upload');
+      else await storage.delete(req.input.upload.storageKey).catch(() => {});
+    }
     throw err;
   }
 }
@@ -81,7 +91,13 @@ export async function storeUploadRow(pool: pg.Pool, storage: Storage, tenant: st
   try {
     return await insertAudio(pool, tenant, upload);
   } catch (err) {
-    await storage.delete(upload.storageKey).catch(() => {});
+    if (!commitOutcomeUnknown(err) && !isConnectionError(err)) await storage.delete(upload.storageKey).catch(() => {});
     throw err;
   }
 }
+
+/** A single statement's connection broke: it may have committed (autocommit). */
+const isConnectionError = (err: unknown) => {
+  const code = (err as { code?: string }).code;
+  return !code || code.startsWith('08');
+};

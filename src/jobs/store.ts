@@ -119,20 +119,40 @@ export async function listJobs(db: Queryable, tenant: string, f: JobFilter): Pro
  * tell us. Returns how many jobs changed.
  */
 export async function reconcileStalledJobs(db: Queryable): Promise<number> {
+  // Only the attempt pg-boss gave up (our attempts = its retry_count + 1 until the next claim),
+  // fenced again under the row lock by voxgraph.record_lost_attempt.
   const { rows } = await db.query<{ n: number }>(
     `WITH stalled AS (
-       SELECT j.id, b.state, b.output->'value'->>'message' AS message
+       SELECT j.id, j.attempts, b.state, b.output->'value'->>'message' AS message
        FROM voxgraph.job j
        JOIN pgboss.job b ON b.name = j.kind::text AND b.id = j.id
-       WHERE j.status = 'running' AND b.state IN ('retry', 'failed')
+       WHERE j.status = 'running' AND b.state IN ('retry', 'failed') AND j.attempts = b.retry_count + 1
      )
-     SELECT count(voxgraph.record_job_event(
-         id,
-         (CASE state WHEN 'retry' THEN 'retrying' ELSE 'failed' END)::voxgraph.job_status,
-         p_error_code => CASE WHEN message = 'job timed out' THEN 'JOB_TIMEOUT' ELSE 'WORKER_LOST' END,
-         p_error_message => coalesce(message, 'the worker stopped responding')))::int AS n
-     FROM stalled`,
+     SELECT count(voxgraph.record_lost_attempt(id, attempts, state = 'failed', message))::int AS n FROM stalled`,
   );
+  return rows[0]?.n ?? 0;
+}
+
+/**
+ * Jobs pg-boss no longer has although ours are still waiting: its retention sweep deletes jobs
+ * that waited longer than JOB_QUEUE_RETENTION_SECONDS. They end FAILED (EXPIRED_IN_QUEUE) instead
+ * of waiting for ever. (Our row and pg-boss's are written in one transaction, so a missing pg-boss
+ * job is never one still being sent.)
+ */
+export async function failJobsDroppedFromQueue(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(voxgraph.record_job_event(j.id, 'failed', p_error_code => 'EXPIRED_IN_QUEUE',
+       p_error_message => 'the job waited longer than the queue keeps waiting jobs and was dropped'))::int AS n
+     FROM voxgraph.job j
+     WHERE j.status IN ('queued', 'retrying')
+       AND NOT EXISTS (SELECT 1 FROM pgboss.job b WHERE b.name = j.kind::text AND b.id = j.id)`,
+  );
+  return rows[0]?.n ?? 0;
+}
+
+/** voxgraph.rerank_jobs: keeps waiting jobs' pg-boss priorities equal to their places in their tenants' lines. */
+export async function rerankJobs(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ n: number }>('SELECT voxgraph.rerank_jobs() AS n');
   return rows[0]?.n ?? 0;
 }
 
@@ -145,4 +165,14 @@ export async function liveWorkers(db: Queryable, withinSeconds: number): Promise
     [withinSeconds],
   );
   return rows;
+}
+
+/** The bytes of audio a tenant keeps (voxgraph.tenant_usage, kept by triggers on voxgraph.audio). */
+export async function tenantStorageBytes(db: Queryable, tenant: string): Promise<number> {
+  const { rows } = await db.query<{ bytes: string }>({
+    name: 'voxgraph_tenant_storage',
+    text: 'SELECT storage_bytes AS bytes FROM voxgraph.tenant_usage WHERE tenant = $1',
+    values: [tenant],
+  });
+  return Number(rows[0]?.bytes ?? 0);
 }

@@ -19,7 +19,7 @@ export function queueOptions(q: QueueSettings) {
     retryDelayMax: 300,
     expireInSeconds: q.expireSeconds,
     heartbeatSeconds: q.heartbeatSeconds,
-    retentionSeconds: 7 * 24 * 3600,
+    retentionSeconds: q.retentionSeconds, // how long a job may wait (then EXPIRED_IN_QUEUE, see jobs/maintenance.ts)
     deleteAfterSeconds: 7 * 24 * 3600,
     // Wakes the Python workers' LISTEN the moment a job is sent.
     notify: true,

@@ -3,10 +3,10 @@
 // (verify.ts), then moves it into storage. Every failure removes what was written and becomes a
 // GraphQL error with a stable code.
 import { createHash, randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { unlink } from 'node:fs/promises';
+import { constants, createWriteStream } from 'node:fs';
+import { copyFile, link, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
+import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FileUpload } from 'graphql-upload-ts';
 import { apiError, ErrorCode } from '../errors.ts';
@@ -25,12 +25,12 @@ export type StoredUpload = AudioInfo & {
 /** Kept in memory while streaming: a short clip's check then never reads the file back. */
 const HEAD_BYTES = 64 * 1024;
 
-export type IngestLimits = { maxUploadBytes: number; maxAudioSeconds: number; maxAudioSamples: number };
+export type IngestLimits = { maxUploadBytes: number; maxAudioSeconds: number; maxAudioSamples: number; tenants: { maxStorageBytes: number } };
 
 export async function ingestUpload(
   upload: Promise<FileUpload> | FileUpload,
   tenant: string,
-  deps: { storage: Storage; verifier: AudioVerifier; limits: IngestLimits },
+  deps: { storage: Storage; verifier: AudioVerifier; limits: IngestLimits; storedBytes: (tenant: string) => Promise<number> },
 ): Promise<StoredUpload> {
   const { storage, verifier, limits } = deps;
   let file: FileUpload;
@@ -58,12 +58,28 @@ export async function ingestUpload(
         done(null, chunk);
       },
     });
+    // graphql-upload-ts has already spooled the file to a temporary file of its own (fs-capacitor).
+    // Read it once to hash and count it, then take that file by a hard link: one copy on disk, not
+    // two. Where that is impossible (another filesystem, another version of graphql-upload-ts
+    // without the path) the bytes are copied as they are read.
+    const spool = spoolPath(file);
     try {
-      await pipeline(file.createReadStream(), meter, createWriteStream(tmp, { flags: 'wx' }));
+      await pipeline(file.createReadStream(), meter, spool ? discard() : createWriteStream(tmp, { flags: 'wx' }));
+      if (spool) await link(spool, tmp).catch(() => copyFile(spool, tmp, constants.COPYFILE_EXCL));
     } catch (err) {
       throw uploadError(err, limits);
     }
     if (bytes === 0) throw apiError(ErrorCode.UPLOAD_EMPTY, 'the uploaded file is empty');
+    const quota = limits.tenants.maxStorageBytes;
+    if (quota > 0) {
+      const kept = await deps.storedBytes(tenant);
+      if (kept + bytes > quota) {
+        throw apiError(ErrorCode.QUOTA_EXCEEDED, `this tenant keeps ${kept} bytes of audio; with this upload it would pass its ${quota}`, {
+          quota: 'storageBytes',
+          limit: quota,
+        });
+      }
+    }
 
     const verdict = await verifier.verify(tmp, bytes, limits, Buffer.concat(head));
     if (!verdict.ok) {
@@ -110,3 +126,11 @@ function uploadError(err: unknown, limits: IngestLimits) {
   if (e.code === 'FILE_TOO_LARGE' || e.status === 413) return tooLarge(limits);
   return apiError(ErrorCode.UPLOAD_INCOMPLETE, 'the upload did not complete', { detail: String((err as Error)?.message ?? err).slice(0, 200) });
 }
+
+/** The file graphql-upload-ts 2.2's fs-capacitor spools an upload to (pinned exactly: an internal). */
+function spoolPath(file: FileUpload): string | undefined {
+  const path = (file as unknown as { capacitor?: { _path?: unknown } }).capacitor?._path;
+  return typeof path === 'string' ? path : undefined;
+}
+
+const discard = () => new Writable({ write: (_chunk, _enc, done) => done() });

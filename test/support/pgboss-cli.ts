@@ -16,6 +16,7 @@ const TEST_QUEUE = {
   expireSeconds: 600,
   heartbeatSeconds: 10,
   superviseIntervalSeconds: 1,
+  retentionSeconds: 7 * 24 * 3600,
 };
 
 async function withBoss<T>(url: string, supervise: boolean, fn: (b: PgBoss) => Promise<T>): Promise<T> {

@@ -12,7 +12,10 @@ export const DenoiseInput = builder.inputType('DenoiseInput', {
     audioId: t.id({ required: false }),
     file: t.field({ type: 'Upload', required: false }),
     engine: t.string({ required: false, description: 'An engine name; the default is the best one the worker has.' }),
-    priority: t.int({ required: false, description: '-100..100, higher runs first. Default 0.' }),
+    priority: t.int({
+      required: false,
+      description: "-100..100 (default 0): the order among this tenant's own waiting jobs, higher first. Tenants take turns whatever their priorities.",
+    }),
   }),
 });
 

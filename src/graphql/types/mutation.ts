@@ -2,6 +2,7 @@ import { cancelJob } from '../../jobs/cancel.ts';
 import { enqueueJob, storeUploadRow } from '../../jobs/enqueue.ts';
 import { checkEngineChoice } from '../../engines/catalog.ts';
 import type { JobKind } from '../../jobs/kinds.ts';
+import { tenantStorageBytes } from '../../jobs/store.ts';
 import { ingestUpload } from '../../uploads/ingest.ts';
 import { builder } from '../builder.ts';
 import { tenantOf, type Context } from '../context.ts';
@@ -15,15 +16,17 @@ type Source = { audioId?: string | null; file?: Promise<FileUpload> | null };
 
 async function submit(ctx: Context, kind: JobKind, source: Source | null, params: Record<string, unknown>, opts: { engine?: string | null; priority?: number | null }) {
   const tenant = tenantOf(ctx);
-  const { config, pool, boss, storage, verifier } = ctx.deps;
-  // Before the upload is read: a job no worker could run is refused without storing anything.
+  const { config, pool, boss, storage, verifier, rateLimiter, log } = ctx.deps;
+  // Before the upload is read: a job over the tenant's rate (as this process alone counts it) or
+  // that no worker could run is refused without storing anything.
+  rateLimiter.take(tenant);
   await checkEngineChoice(pool, config.workerReadySeconds, kind, opts.engine, (params.language as string | undefined) ?? null);
   const input = !source
     ? null
     : source.file
-      ? { upload: await ingestUpload(source.file, tenant, { storage, verifier, limits: config }) }
+      ? { upload: await ingestUpload(source.file, tenant, { storage, verifier, limits: config, storedBytes: (t) => tenantStorageBytes(pool, t) }) }
       : { audioId: source.audioId! };
-  return enqueueJob(pool, boss, storage, { tenant, kind, params, input, engine: opts.engine ?? null, priority: opts.priority ?? 0 });
+  return enqueueJob({ pool, boss, storage, limits: config.tenants, log }, { tenant, kind, params, input, engine: opts.engine ?? null, priority: opts.priority ?? 0 });
 }
 
 builder.mutationType({
@@ -34,8 +37,8 @@ builder.mutationType({
       args: { file: t.arg({ type: 'Upload', required: true }) },
       resolve: async (_r, { file }, ctx) => {
         const tenant = tenantOf(ctx);
-        const { storage, verifier, config } = ctx.deps;
-        const stored = await ingestUpload(file, tenant, { storage, verifier, limits: config });
+        const { storage, verifier, config, pool } = ctx.deps;
+        const stored = await ingestUpload(file, tenant, { storage, verifier, limits: config, storedBytes: (t) => tenantStorageBytes(pool, t) });
         return storeUploadRow(ctx.deps.pool, ctx.deps.storage, tenant, stored);
       },
     }),

@@ -1,0 +1,29 @@
+// What the API does every SUPERVISE_INTERVAL_SECONDS beside pg-boss's own supervisor, in one
+// process at a time (a PostgreSQL advisory lock: several API processes share one database):
+// - mirror pg-boss's recoveries onto our rows (RETRYING / FAILED with WORKER_LOST or JOB_TIMEOUT);
+// - end jobs pg-boss dropped while they waited (FAILED, EXPIRED_IN_QUEUE);
+// - keep waiting jobs' places in their tenants' lines current (fair claiming).
+import type pg from 'pg';
+import type { Logger } from '../log.ts';
+import { failJobsDroppedFromQueue, reconcileStalledJobs, rerankJobs } from './store.ts';
+
+const LOCK = "hashtextextended('voxgraph.maintenance', 0)";
+
+export async function runMaintenance(pool: pg.Pool, log: Logger): Promise<void> {
+  const client = await pool.connect();
+  try {
+    const { rows } = await client.query<{ got: boolean }>(`SELECT pg_try_advisory_lock(${LOCK}) AS got`);
+    if (!rows[0]?.got) return; // another API process is at it
+    try {
+      const lost = await reconcileStalledJobs(client);
+      if (lost) log.warn({ jobs: lost }, 'jobs whose worker stopped responding were put back for retry');
+      const dropped = await failJobsDroppedFromQueue(client);
+      if (dropped) log.warn({ jobs: dropped }, 'jobs dropped by the queue while waiting were failed (EXPIRED_IN_QUEUE)');
+      await rerankJobs(client);
+    } finally {
+      await client.query(`SELECT pg_advisory_unlock(${LOCK})`);
+    }
+  } finally {
+    client.release();
+  }
+}
