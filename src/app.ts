@@ -12,6 +12,7 @@ import { createPool } from './db/pool.ts';
 import { JobEventBus } from './events/job-events.ts';
 import type { Deps } from './graphql/context.ts';
 import { createHttpServer } from './http/server.ts';
+import { ConnectionCounter } from './http/connection-limits.ts';
 import { LocalRateLimiter } from './jobs/admission.ts';
 import { runMaintenance } from './jobs/maintenance.ts';
 import { log as rootLog, type Logger } from './log.ts';
@@ -61,7 +62,8 @@ async function startOn(config: Config, databaseUrl: string, embedded: EmbeddedDa
   const devKey = config.apiKeys ? undefined : developmentKey(config.dataDir);
   const keys = new ApiKeys(config.apiKeys ?? new Map([[devKey!, 'dev']]));
 
-  const deps: Deps = { config, pool, boss, storage, verifier, signer, events, log, rateLimiter: new LocalRateLimiter(config.tenants), stopping: false };
+  const deps: Deps = { config, pool, boss, storage, verifier, signer, events, log, rateLimiter: new LocalRateLimiter(config.tenants),
+    connections: new ConnectionCounter(config.tenants.maxConnections), stopping: false };
   const http = createHttpServer(deps, keys, devKey);
   await new Promise<void>((resolve, reject) => {
     http.server.once('error', reject);

@@ -56,6 +56,14 @@ const EnvSchema = z.object({
   MAX_STORAGE_BYTES_PER_TENANT: int(10 * 2 ** 30),
   MAX_SUBSCRIPTIONS_PER_CONNECTION: int(100),
   MAX_CONNECTIONS_PER_TENANT: int(100),
+  // Slow and hostile clients (README, "Limits").
+  HTTP_HEADERS_TIMEOUT_SECONDS: int(20, 1),
+  HTTP_REQUEST_TIMEOUT_SECONDS: int(600, 1),
+  HTTP_IDLE_TIMEOUT_SECONDS: int(30, 1),
+  HTTP_MAX_CONNECTIONS: int(2000, 1),
+  WS_MAX_MESSAGE_BYTES: int(64 * 1024, 1024),
+  WS_INIT_TIMEOUT_SECONDS: int(5, 1),
+  CORS_ORIGINS: z.string().default(''),
   // The API's database pool: a request waits at most DB_ACQUIRE_TIMEOUT_MS for a connection and
   // a statement runs at most DB_STATEMENT_TIMEOUT_MS (then SERVER_BUSY).
   DB_POOL_SIZE: int(10, 1),
@@ -106,6 +114,15 @@ export type Config = {
     parseCacheMb: number;
   };
   db: { poolSize: number; acquireTimeoutMs: number; statementTimeoutMs: number };
+  http: {
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    idleTimeoutMs: number;
+    maxConnections: number;
+    wsMaxMessageBytes: number;
+    wsInitTimeoutMs: number;
+    corsOrigins: string[];
+  };
   tenants: {
     jobsPerSecond: number;
     jobsBurst: number;
@@ -190,6 +207,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       parseCacheMb: e.GRAPHQL_PARSE_CACHE_MB,
     },
     db: { poolSize: e.DB_POOL_SIZE, acquireTimeoutMs: e.DB_ACQUIRE_TIMEOUT_MS, statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS },
+    http: {
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_SECONDS * 1000,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
+      idleTimeoutMs: e.HTTP_IDLE_TIMEOUT_SECONDS * 1000,
+      maxConnections: e.HTTP_MAX_CONNECTIONS,
+      wsMaxMessageBytes: e.WS_MAX_MESSAGE_BYTES,
+      wsInitTimeoutMs: e.WS_INIT_TIMEOUT_SECONDS * 1000,
+      corsOrigins: e.CORS_ORIGINS.split(',').map((o) => o.trim().replace(/\/+$/, '')).filter(Boolean),
+    },
     tenants: {
       jobsPerSecond: e.RATE_LIMIT_JOBS_PER_SECOND,
       jobsBurst: e.RATE_LIMIT_JOBS_BURST,

@@ -6,6 +6,7 @@ import type { Config } from '../config.ts';
 import { apiError, ErrorCode } from '../errors.ts';
 import type { JobEventBus } from '../events/job-events.ts';
 import type { Logger } from '../log.ts';
+import type { ConnectionCounter } from '../http/connection-limits.ts';
 import type { LocalRateLimiter } from '../jobs/admission.ts';
 import type { AudioRow, JobEventRow } from '../jobs/rows.ts';
 import { getAudios, getEventsOfJobs } from '../jobs/store.ts';
@@ -24,6 +25,7 @@ export type Deps = {
   events: JobEventBus;
   log: Logger;
   rateLimiter: LocalRateLimiter;
+  connections: ConnectionCounter;
   /** Set once shutdown begins: /readyz answers 503 so load balancers move on. */
   stopping: boolean;
 };
@@ -53,7 +55,8 @@ export function createLoaders(pool: pg.Pool): Loaders {
   };
 }
 
-export type Context = { deps: Deps; auth: Auth | null; loaders: Loaders };
+/** `sse`: the operation came as an SSE request (a long-lived connection of its own). */
+export type Context = { deps: Deps; auth: Auth | null; loaders: Loaders; sse: boolean };
 
 export function tenantOf(ctx: Context): string {
   if (!ctx.auth) throw apiError(ErrorCode.UNAUTHENTICATED, 'a valid API key is required: send "Authorization: Bearer <key>"');

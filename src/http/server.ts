@@ -13,14 +13,27 @@ const MAX_JSON_BODY = 1 << 20;
 
 export function createHttpServer(deps: Deps, keys: ApiKeys, devKey: string | undefined) {
   const yoga = createYogaServer(deps, keys, devKey);
-  const server = createServer({ requestTimeout: 0 }, (req, res) => {
+  const { http: limits } = deps.config;
+  // Slow clients: the headers must arrive within headersTimeout, the whole request within
+  // requestTimeout, and a connection idle (nothing either way) for timeout is closed — a half-sent
+  // upload then fails, and ingest removes what it had written. SSE streams stay busy with Yoga's
+  // pings every 12 s; WebSockets are ws's (which clears the timeout on upgrade) and ping too.
+  const server = createServer({ requestTimeout: limits.requestTimeoutMs, headersTimeout: limits.headersTimeoutMs }, (req, res) => {
     handle(req, res).catch((err) => {
       deps.log.error({ err, url: req.url }, 'request failed');
       if (!res.headersSent) json(res, 500, 'INTERNAL_SERVER_ERROR', 'Unexpected error.');
       else res.destroy();
     });
   });
-  const ws = attachWebSocket(server, yoga, keys, deps.log, deps.config.graphql);
+  server.timeout = limits.idleTimeoutMs;
+  server.maxConnections = limits.maxConnections;
+  const ws = attachWebSocket(server, yoga, keys, deps.log, {
+    graphql: deps.config.graphql,
+    connections: deps.connections,
+    maxSubscriptionsPerConnection: deps.config.tenants.maxSubscriptionsPerConnection,
+    maxMessageBytes: limits.wsMaxMessageBytes,
+    initTimeoutMs: limits.wsInitTimeoutMs,
+  });
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://localhost');

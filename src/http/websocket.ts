@@ -6,20 +6,57 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { ApiKeys } from '../auth/api-keys.ts';
 import type { Logger } from '../log.ts';
+import { apiError, ErrorCode } from '../errors.ts';
+import type { ConnectionCounter } from './connection-limits.ts';
 import { checkQueryText, type GraphqlLimits } from './graphql-limits.ts';
 import type { createYogaServer } from './yoga.ts';
 
 type Yoga = ReturnType<typeof createYogaServer>;
 
-export function attachWebSocket(server: Server, yoga: Yoga, keys: ApiKeys, log: Logger, limits: GraphqlLimits, keepAliveMs = 12_000) {
-  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: 1 << 20 });
+export type WebSocketLimits = {
+  graphql: GraphqlLimits;
+  connections: ConnectionCounter;
+  maxSubscriptionsPerConnection: number;
+  maxMessageBytes: number;
+  initTimeoutMs: number;
+};
+
+/** Close code for a tenant over MAX_CONNECTIONS_PER_TENANT (4000-4999: the application's own). */
+export const TOO_MANY_CONNECTIONS = 4429;
+
+export function attachWebSocket(server: Server, yoga: Yoga, keys: ApiKeys, log: Logger, limits: WebSocketLimits, keepAliveMs = 12_000) {
+  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: limits.maxMessageBytes });
+  const tenantOf = new WeakMap<object, string>(); // socket -> the tenant it was counted for
   const disposable = useServer(
     {
-      // Refuse the connection (close 4403 Forbidden) without a valid key in connectionParams.authorization.
-      onConnect: (ctx) => Boolean(keys.authenticate(ctx.connectionParams?.authorization)),
+      // Without a valid key in connectionParams.authorization: closed with 4403 Forbidden; a
+      // tenant at its connection limit: closed with 4429.
+      onConnect: (ctx) => {
+        const auth = keys.authenticate(ctx.connectionParams?.authorization);
+        if (!auth) return false;
+        if (!limits.connections.take(auth.tenant)) {
+          ctx.extra.socket.close(TOO_MANY_CONNECTIONS, 'Too many connections for this tenant');
+          return false;
+        }
+        tenantOf.set(ctx.extra.socket, auth.tenant);
+        return true;
+      },
+      onClose: (ctx) => {
+        const tenant = tenantOf.get(ctx.extra.socket);
+        if (tenant !== undefined) {
+          tenantOf.delete(ctx.extra.socket);
+          limits.connections.release(tenant);
+        }
+      },
+      // A client that opens the socket but never sends connection_init is closed (4408) after this.
+      connectionInitWaitTimeout: limits.initTimeoutMs,
       execute: (args: any) => args.rootValue.execute(args),
       subscribe: (args: any) => args.rootValue.subscribe(args),
       onSubscribe: async (ctx, _id, params) => {
+        const max = limits.maxSubscriptionsPerConnection;
+        if (max > 0 && Object.keys(ctx.subscriptions).length > max) { // this one included
+          return [apiError(ErrorCode.QUOTA_EXCEEDED, `at most ${max} subscriptions per connection`, { quota: 'subscriptionsPerConnection', limit: max })];
+        }
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
@@ -31,7 +68,7 @@ export function attachWebSocket(server: Server, yoga: Yoga, keys: ApiKeys, log: 
         const asErrors = (err: unknown) => [err instanceof GraphQLError ? err : new GraphQLError(String((err as Error)?.message ?? err), { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
         let document;
         try {
-          checkQueryText(params.query, true, limits); // the socket was authenticated at connection_init
+          checkQueryText(params.query, true, limits.graphql); // the socket was authenticated at connection_init
           document = parse(params.query);
         } catch (err) {
           return asErrors(err);

@@ -19,6 +19,9 @@ type ServerContext = { req: IncomingMessage; res: ServerResponse };
 /** Headers any of which marks a multipart request as non-simple (CSRF prevention). */
 export const CSRF_HEADERS = ['graphql-require-preflight', 'x-graphql-yoga-csrf', 'apollo-require-preflight'];
 
+/** A page the user typed, or one of our own pages asked for (Sec-Fetch-Site), or no browser at all. */
+const sameSiteOrTyped = (request: Request) => ['none', 'same-origin', null].includes(request.headers.get('sec-fetch-site'));
+
 function useStreamingUploads(options: UploadOptions): Plugin<ServerContext> {
   return {
     onRequestParse({ request, serverContext, setRequestParser }) {
@@ -52,12 +55,18 @@ export function createYogaServer(deps: Deps, keys: ApiKeys, devKey: string | und
     // GraphiQL bundled into the page: the default loads it from a CDN, which an offline or
     // air-gapped deployment cannot reach.
     renderGraphiQL,
-    graphiql: {
+    graphiql: (request) => ({
       title: 'voxgraph',
       subscriptionsProtocol: 'WS',
-      // Development only: GraphiQL opens with the printed development key already filled in.
-      headers: devKey ? JSON.stringify({ Authorization: `Bearer ${devKey}` }) : undefined,
-    },
+      // Development only: GraphiQL opens with the printed development key already filled in — but
+      // not in a page another site asked for (a browser says so in Sec-Fetch-Site; and no origin is
+      // allowed to read our responses anyway unless CORS_ORIGINS names it).
+      headers: devKey && sameSiteOrTyped(request) ? JSON.stringify({ Authorization: `Bearer ${devKey}` }) : undefined,
+    }),
+    // Same origin only unless CORS_ORIGINS lists others (Yoga's default would reflect any Origin).
+    cors: config.http.corsOrigins.length
+      ? { origin: config.http.corsOrigins, credentials: false, allowedHeaders: ['authorization', 'content-type', ...CSRF_HEADERS], methods: ['GET', 'POST'] }
+      : false,
     logging: {
       debug: (...a: unknown[]) => log.debug({ module: 'yoga' }, a.map(String).join(' ')),
       info: (...a: unknown[]) => log.info({ module: 'yoga' }, a.map(String).join(' ')),
@@ -87,6 +96,7 @@ export function createYogaServer(deps: Deps, keys: ApiKeys, devKey: string | und
       deps,
       auth: keys.authenticate(request?.headers.get('authorization') ?? connectionParams?.authorization),
       loaders: createLoaders(deps.pool),
+      sse: !connectionParams && Boolean(request?.headers.get('accept')?.includes('text/event-stream')),
     }),
     parserAndValidationCache: parseCaches(config.graphql),
     plugins: [

@@ -1,6 +1,6 @@
 import { Repeater } from 'graphql-yoga';
 import { z } from 'zod';
-import { notFound } from '../../errors.ts';
+import { apiError, ErrorCode, notFound } from '../../errors.ts';
 import { JobFollower } from '../../events/job-follower.ts';
 import type { JobRow } from '../../jobs/rows.ts';
 import { builder } from '../builder.ts';
@@ -18,10 +18,15 @@ builder.subscriptionType({
       subscribe: (_r, { id, afterVersion }, ctx) => {
         const tenant = tenantOf(ctx);
         const jobId = String(id);
-        const { pool, events } = ctx.deps;
+        const { pool, events, connections } = ctx.deps;
         return new Repeater<JobRow>(async (push, stop) => {
           let follower: JobFollower | undefined;
+          // An SSE subscription is a connection of its own: it counts like a WebSocket.
+          const counted = ctx.sse && connections.take(tenant);
           try {
+            if (ctx.sse && !counted) {
+              throw apiError(ErrorCode.QUOTA_EXCEEDED, `at most ${connections.max} connections per tenant`, { quota: 'connections', limit: connections.max });
+            }
             if (!z.uuid().safeParse(jobId).success) throw notFound('job', jobId);
             follower = await JobFollower.open(pool, events, tenant, jobId, afterVersion ?? null);
             const stopped = stop.then(() => null);
@@ -37,6 +42,7 @@ builder.subscriptionType({
             stop(err);
           } finally {
             follower?.close();
+            if (counted) connections.release(tenant);
           }
         });
       },
