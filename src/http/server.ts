@@ -18,13 +18,19 @@ export function createHttpServer(deps: Deps, keys: ApiKeys, devKey: string | und
   // requestTimeout, and a connection idle (nothing either way) for timeout is closed — a half-sent
   // upload then fails, and ingest removes what it had written. SSE streams stay busy with Yoga's
   // pings every 12 s; WebSockets are ws's (which clears the timeout on upgrade) and ping too.
-  const server = createServer({ requestTimeout: limits.requestTimeoutMs, headersTimeout: limits.headersTimeoutMs }, (req, res) => {
+  // Node checks the header and request deadlines only every connectionsCheckingInterval (30 s by
+  // default), so a 20 s headersTimeout would really be up to 50 s; check often enough to keep it.
+  const checkEveryMs = Math.max(250, Math.min(5000, Math.floor(limits.headersTimeoutMs / 4)));
+  const server = createServer(
+    { requestTimeout: limits.requestTimeoutMs, headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: checkEveryMs },
+    (req, res) => {
     handle(req, res).catch((err) => {
       deps.log.error({ err, url: req.url }, 'request failed');
       if (!res.headersSent) json(res, 500, 'INTERNAL_SERVER_ERROR', 'Unexpected error.');
       else res.destroy();
     });
-  });
+    },
+  );
   server.timeout = limits.idleTimeoutMs;
   server.maxConnections = limits.maxConnections;
   const ws = attachWebSocket(server, yoga, keys, deps.log, {
