@@ -74,3 +74,35 @@ test('a finished job cannot be cancelled', async () => {
   const again = await gql(s.url, KEY_A, `query($id: ID!) { job(id: $id) { status } }`, { id });
   assert.equal(again.data.job.status, 'SUCCEEDED');
 });
+
+test('a cancel that meets a worker settling the same job waits for it: no deadlock, the job stays SUCCEEDED', { timeout: 60_000 }, async () => {
+  // The worker's order, by hand on a server without workers: claim (pg-boss's row, then ours), and
+  // a settle that holds pg-boss's row while the cancel arrives and only then writes ours.
+  const q = await startTestServer({ WORKERS: '0' });
+  const worker = new pg.Client({ connectionString: q.databaseUrl });
+  await worker.connect();
+  try {
+    const res = await gqlUpload(q.url, KEY_A, `mutation($f: Upload!) { denoise(input: { file: $f }) { id } }`, { f: null }, 'f', speech('racing'));
+    const id = res.data.denoise.id;
+    await worker.query(`UPDATE pgboss.job SET state = 'active', started_on = now() WHERE id = $1`, [id]);
+    await worker.query(`SELECT voxgraph.record_job_event($1, 'running')`, [id]);
+
+    await worker.query('BEGIN');
+    await worker.query(`UPDATE pgboss.job SET state = 'completed', completed_on = now() WHERE id = $1 AND state = 'active'`, [id]);
+    const cancel = gql(q.url, KEY_A, CANCEL, { id });
+    await new Promise((r) => setTimeout(r, 300)); // the cancel is now waiting on pg-boss's row
+    // A cancel that had locked our row first would make this wait for it: a deadlock.
+    await worker.query(`SELECT voxgraph.record_job_event($1, 'succeeded', p_progress => 1)`, [id]);
+    await worker.query('COMMIT');
+
+    const r = await cancel;
+    assert.equal(r.errors?.[0]?.extensions?.code, 'JOB_NOT_CANCELLABLE', JSON.stringify(r));
+    const now = await gql(q.url, KEY_A, `query($id: ID!) { job(id: $id) { status } }`, { id });
+    assert.equal(now.data.job.status, 'SUCCEEDED');
+    const boss = await worker.query(`SELECT state FROM pgboss.job WHERE id = $1`, [id]);
+    assert.equal(boss.rows[0].state, 'completed');
+  } finally {
+    await worker.end();
+    await q.close();
+  }
+});
