@@ -137,6 +137,17 @@ class PgBoss:
     def fail(self, conn, queue: str, job_id: str, retry_count: int, output: Any, terminal: bool = False) -> int:
         return self._settle("fail_terminal" if terminal else "fail", conn, queue, [(job_id, retry_count, output)])[0]
 
+    def completed(self, conn, queue: str, attempts: Iterable[tuple[str, int]]) -> set[str]:
+        """Which of these attempts pg-boss has completed: after a COMMIT whose outcome is unknown,
+        whether it happened (an attempt's retry_count is only ever completed by its holder)."""
+        pairs = list(attempts)
+        if not pairs:
+            return set()
+        rows = conn.execute(f"SELECT id FROM pgboss.{self.table(queue)} WHERE name = %s AND id = ANY(%s) "
+                            "AND state = 'completed' AND (id::text || ':' || retry_count) = ANY(%s)",
+                            (queue, [uuid.UUID(str(i)) for i, _ in pairs], [f"{i}:{rc}" for i, rc in pairs])).fetchall()
+        return {str(r[0]) for r in rows}
+
     def state(self, conn, queue: str, job_id: str) -> str | None:
         row = conn.execute(f"SELECT state::text FROM pgboss.{self.table(queue)} WHERE name = %s AND id = %s",
                            (queue, uuid.UUID(str(job_id)))).fetchone()

@@ -29,6 +29,26 @@ from .storage import Storage
 
 RETRYABLE_CANCEL = {"timeout": "JOB_TIMEOUT", "shutdown": "WORKER_SHUTDOWN"}
 FLOAT32 = 4
+# How long a settle keeps retrying a database that went away (a restart, a failover, a dropped
+# connection), beyond the job's own heartbeat: a finished result is worth waiting for, and past
+# the heartbeat pg-boss may have taken the claim back (the fenced statements then touch nothing).
+SETTLE_RETRY_EXTRA_SECONDS = 10.0
+
+
+class _Backoff:
+    """Waits between settle retries: 0.1 s doubling to 2 s, until the deadline."""
+
+    def __init__(self, seconds: float):
+        self.deadline = time.monotonic() + seconds
+        self.delay = 0.1
+
+    def wait(self) -> bool:
+        """Sleeps before the next try; False when the deadline has passed (give up)."""
+        if time.monotonic() + self.delay > self.deadline:
+            return False
+        time.sleep(self.delay)
+        self.delay = min(self.delay * 2, 2.0)
+        return True
 
 
 @dataclass
@@ -486,38 +506,20 @@ class Runner:
         for job, _, _ in items:
             monitor.done(job)
         ended: dict[str, str] = {}
-        body_done = False  # every statement ran: a failure after it is the COMMIT's, of unknown outcome
+        queue = items[0][0].queue
+        attempts = [(j.id, j.retry_count) for j, _, _ in stored]
         try:
-            with db.lock:
-                conn = db.conn()
-                with conn.transaction():
-                    queue = items[0][0].queue
-                    outputs = [(j.id, j.retry_count, {"resultAudioId": row["id"] if row else None,
-                                                      "engine": j.engine.info.name}) for j, _, row in stored]
-                    held = self.boss.complete_many(conn, queue, outputs)
-                    kept = [(j, r, row) for j, r, row in stored if j.id in held]
-                    jobstate.insert_result_audios(conn, [row for _, _, row in kept if row])
-                    events = [{"id": j.id, "status": "succeeded", "progress": 1, "result": r,
-                               "result_audio_id": row["id"] if row else None} for j, r, row in kept]
-                    if None in jobstate.record_many(conn, events):
-                        raise _Abort("final")
-                    body_done = True
-        except (_Abort, psycopg.Error) as e:
-            if isinstance(e, psycopg.Error):
-                db.reset()
-            if isinstance(e, psycopg.Error) and body_done:
-                # The COMMIT failed and may have happened: keep the files (a leaked file is better
-                # than an audio row pointing at nothing) and leave the claims to pg-boss's expiry.
-                log.error("batch settle: commit outcome unknown", exc=e, jobs=[j.id for j, _, _ in stored])
-                return {job.id: "settle_error" for job, _, _ in stored}
-            # Rolled back (a row already final, a deadlock, a dropped connection): nothing was written,
-            # so each job is settled on its own.
-            if isinstance(e, psycopg.Error):
-                log.warning("batch settle failed; settling the jobs one by one", error=str(e))
-            for _, _, row in stored:
-                if row:
-                    self.storage.delete(row["storage_key"])
-            return {job.id: self._settle(db, job, (result, audio), monitor) for job, result, audio in items}
+            held = self._commit_successes(db, queue, stored)
+        except _Abort:
+            # A row already final (a cancel that raced the settle): rolled back, nothing was
+            # written, so each job is settled on its own.
+            return self._settle_one_by_one(db, items, stored, monitor)
+        except _CommitUnknown as e:
+            log.error("batch settle: commit outcome unknown", exc=e.error, jobs=[i for i, _ in attempts])
+            return {job.id: "settle_error" for job, _, _ in stored}
+        except psycopg.Error as e:
+            log.warning("batch settle failed; settling the jobs one by one", error=str(e))
+            return self._settle_one_by_one(db, items, stored, monitor)
         for job, _, row in stored:
             if job.id in held:
                 ended[job.id] = "succeeded"
@@ -530,24 +532,96 @@ class Runner:
                 log.info("result discarded", job=job.id, reason="lost")
         return ended
 
+    def _settle_one_by_one(self, db: Db, items, stored, monitor: _Monitor) -> dict[str, str]:
+        for _, _, row in stored:
+            if row:
+                self.storage.delete(row["storage_key"])
+        return {job.id: self._settle(db, job, (result, audio), monitor) for job, result, audio in items}
+
+    def _commit_successes(self, db: Db, queue: str, stored) -> set[str]:
+        """The batch's settle transaction, retried while the database is unreachable. Returns the
+        ids whose claim held. Raises _Abort (rolled back: a row already final), _CommitUnknown (a
+        COMMIT that may have happened, and the database never came back to say), or the last
+        psycopg error once retrying is over (rolled back)."""
+        attempts = [(j.id, j.retry_count) for j, _, _ in stored]
+        backoff = _Backoff(max(j.heartbeat_seconds for j, _, _ in stored) + SETTLE_RETRY_EXTRA_SECONDS)
+        unknown: Optional[psycopg.Error] = None
+        while True:
+            body_done = False
+            try:
+                with db.lock:
+                    conn = db.conn()
+                    if unknown is not None:
+                        done = self.boss.completed(conn, queue, attempts)
+                        if done:  # the lost COMMIT happened: all of the batch or nothing
+                            log.info("batch settle: the unacknowledged commit had happened", jobs=sorted(done))
+                            return done
+                        unknown = None  # it did not: run the transaction again
+                    with conn.transaction():
+                        outputs = [(j.id, j.retry_count, {"resultAudioId": row["id"] if row else None,
+                                                          "engine": j.engine.info.name}) for j, _, row in stored]
+                        held = self.boss.complete_many(conn, queue, outputs)
+                        kept = [(j, r, row) for j, r, row in stored if j.id in held]
+                        jobstate.insert_result_audios(conn, [row for _, _, row in kept if row])
+                        events = [{"id": j.id, "status": "succeeded", "progress": 1, "result": r,
+                                   "result_audio_id": row["id"] if row else None} for j, r, row in kept]
+                        if None in jobstate.record_many(conn, events):
+                            raise _Abort("final")
+                        body_done = True
+                    return held
+            except psycopg.OperationalError as e:
+                db.reset()
+                if body_done or unknown is not None:
+                    unknown = e  # every statement ran: the failure is the COMMIT's, outcome unknown
+                if not backoff.wait():
+                    if unknown is not None:
+                        raise _CommitUnknown(unknown) from e
+                    raise
+                log.warning("batch settle: database error, retrying", error=str(e), jobs=[i for i, _ in attempts])
+            except psycopg.Error:
+                db.reset()
+                raise
+
     def _settle_success(self, db: Db, job: ClaimedJob, result: dict, audio: Optional[AudioData],
                         seconds: float) -> str:
         row = self._store_result(job, audio)
         key = row["storage_key"] if row else None
-        body_done = False
+        audio_id = row["id"] if row else None
+        # A database error is retried (a restart, a dropped connection): one blip must not throw a
+        # finished result away and spend an attempt. The statements are fenced by the attempt, so a
+        # retry after a lost COMMIT asks pg-boss first whether that COMMIT happened.
+        backoff = _Backoff(job.heartbeat_seconds + SETTLE_RETRY_EXTRA_SECONDS)
+        unknown = False
         try:
-            with db.lock:
-                conn = db.conn()
-                with conn.transaction():
-                    audio_id = jobstate.insert_result_audios(conn, [row])[0] if row else None
-                    hit = self.boss.complete(conn, job.queue, job.id, job.retry_count,
-                                             {"resultAudioId": audio_id, "engine": job.engine.info.name})
-                    if not hit:
-                        raise _Abort("lost")
-                    if jobstate.record(conn, job.id, "succeeded", progress=1, result=result,
-                                       result_audio_id=audio_id) is None:
-                        raise _Abort("final")
-                    body_done = True
+            while True:
+                body_done = False
+                try:
+                    with db.lock:
+                        conn = db.conn()
+                        if unknown and self.boss.completed(conn, job.queue, [(job.id, job.retry_count)]):
+                            log.info("settle: the unacknowledged commit had happened", job=job.id)
+                            break
+                        unknown = False
+                        with conn.transaction():
+                            if row:
+                                jobstate.insert_result_audios(conn, [row])
+                            hit = self.boss.complete(conn, job.queue, job.id, job.retry_count,
+                                                     {"resultAudioId": audio_id, "engine": job.engine.info.name})
+                            if not hit:
+                                raise _Abort("lost")
+                            if jobstate.record(conn, job.id, "succeeded", progress=1, result=result,
+                                               result_audio_id=audio_id) is None:
+                                raise _Abort("final")
+                            body_done = True
+                    break
+                except psycopg.OperationalError as e:
+                    db.reset()
+                    unknown = unknown or body_done
+                    if not backoff.wait():
+                        if unknown:
+                            key = None  # it may have committed: keep the file the row may point at
+                        raise
+                    log.warning("success settle: database error, retrying", job=job.id, error=str(e))
         except _Abort as a:
             if key:
                 self.storage.delete(key)
@@ -556,7 +630,7 @@ class Runner:
             log.info("result discarded", job=job.id, reason=a.reason)
             return a.reason
         except BaseException:
-            if key and not body_done:
+            if key:
                 self.storage.delete(key)
             raise
         log.info("job succeeded", job=job.id, seconds=seconds, result_audio=audio_id)
@@ -567,6 +641,14 @@ class Runner:
             self.boss.fail(db.conn(), job.queue, job.id, job.retry_count,
                            error_output(name="JobNotRunnable", code="JOB_NOT_RUNNABLE",
                                         message="voxgraph job row is already final"), terminal=True)
+
+
+class _CommitUnknown(Exception):
+    """A settle's COMMIT failed and the database did not come back in time to say whether it happened."""
+
+    def __init__(self, error: BaseException):
+        super().__init__(str(error))
+        self.error = error
 
 
 class _Abort(Exception):
