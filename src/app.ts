@@ -52,7 +52,7 @@ async function startOn(config: Config, databaseUrl: string, embedded: EmbeddedDa
 
   const pool = createPool(databaseUrl, log, config.db);
   const boss = await startBoss(databaseUrl, config.queue, log);
-  const events = new JobEventBus(databaseUrl, log);
+  const events = new JobEventBus(databaseUrl, log, { checkEveryMs: config.eventsCheckSeconds * 1000, db: pool });
   await events.start();
   const storage = new LocalDiskStorage(config.dataDir);
   const verifier = new AudioVerifier({ threads: config.uploads.verifyThreads, ffmpegProcesses: config.uploads.ffmpegProcesses, log });

@@ -35,6 +35,8 @@ const EnvSchema = z.object({
   SUPERVISE_INTERVAL_SECONDS: int(30, 1),
   JOB_QUEUE_RETENTION_SECONDS: int(7 * 24 * 3600, 1),
   WORKER_READY_SECONDS: int(30, 1),
+  // Subscriptions: how often the event listener is pinged and watched jobs checked (README, "Limits").
+  EVENTS_CHECK_SECONDS: z.coerce.number().min(0.2).default(10),
   // Shutdown budget of a worker (README, "Stopping"): running jobs get the grace, then the rest are
   // handed back within the hand-back time. Passed to the workers `npm start` runs.
   WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).default(20),
@@ -101,6 +103,7 @@ export type Config = {
     retentionSeconds: number;
   };
   workerReadySeconds: number;
+  eventsCheckSeconds: number;
   shutdown: { workerGraceSeconds: number; workerHandbackSeconds: number };
   graphql: {
     introspection: 'public' | 'authenticated' | 'off';
@@ -192,6 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retentionSeconds: e.JOB_QUEUE_RETENTION_SECONDS,
     },
     workerReadySeconds: e.WORKER_READY_SECONDS,
+    eventsCheckSeconds: e.EVENTS_CHECK_SECONDS,
     shutdown: { workerGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS, workerHandbackSeconds: e.WORKER_HANDBACK_SECONDS },
     graphql: {
       // Teams generate SDKs from the committed schema/schema.graphql; introspection without a key

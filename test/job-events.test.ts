@@ -1,7 +1,9 @@
 // How a job's events reach its subscribers (src/events/): the notification carries the event, so
 // any number of subscribers in a process follow a job without a query per event; what the channel
 // cannot deliver in sequence (a payload too big for NOTIFY, a dropped listener connection) is read
-// from the event log, without a gap or a repeat.
+// from the event log, without a gap or a repeat. A listener connection that goes silent (half-open)
+// is found by its ping and replaced, and a job that changed without a word is found by the
+// periodic check (EVENTS_CHECK_SECONDS).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
@@ -9,14 +11,16 @@ import type { Queryable } from '../src/db/pool.ts';
 import { JobFollower } from '../src/events/job-follower.ts';
 import type { JobRow } from '../src/jobs/rows.ts';
 import { speech } from './support/audio.ts';
-import { gql, gqlUpload } from './support/client.ts';
+import { gql, gqlUpload, subscribeWs, WATCH_JOB } from './support/client.ts';
+import { adminUrl } from './support/database.ts';
 import { KEY_A, startTestServer, type TestServer } from './support/server.ts';
+import { startTcpProxy } from './support/tcp-proxy.ts';
 
 let s: TestServer;
 let db: pg.Client;
 let audioId: string;
 before(async () => {
-  s = await startTestServer({ WORKERS: '0' });
+  s = await startTestServer({ WORKERS: '0', EVENTS_CHECK_SECONDS: '0.5' });
   db = new pg.Client(s.databaseUrl);
   await db.connect();
   const up = await gqlUpload(s.url, KEY_A, `mutation($f: Upload!) { uploadAudio(file: $f) { id } }`, { f: null }, 'f', speech('events'));
@@ -109,4 +113,59 @@ test('another tenant\'s job is NOT_FOUND', async () => {
   const id = await newJob();
   await assert.rejects(JobFollower.open(s.deps.pool, s.deps.events, 'tenant-b', id, null), (e: Error & { extensions?: { code?: string } }) => e.extensions?.code === 'NOT_FOUND');
   assert.equal(s.deps.events.watching, 0, 'a refused subscription leaves no watcher behind');
+});
+
+test('a job that changed without a notification reaches its subscribers at the next check', { timeout: 10_000 }, async () => {
+  const id = await newJob();
+  const f = await JobFollower.open(s.deps.pool, s.deps.events, 'tenant-a', id, null);
+  assert.equal((await f.next())!.status, 'queued');
+  // The row and its log move on, but no NOTIFY is sent (record_job_event is bypassed).
+  await db.query(
+    `WITH j AS (UPDATE voxgraph.job SET seq = seq + 1, status = 'failed', error_code = 'ENGINE_ERROR', finished_at = now(), updated_at = now()
+                WHERE id = $1 RETURNING seq, attempts)
+     INSERT INTO voxgraph.job_event (job_id, seq, status, progress, attempts, error_code) SELECT $1, seq, 'failed', 0, attempts, 'ENGINE_ERROR' FROM j`,
+    [id],
+  );
+  const t0 = Date.now();
+  const rest = await collect(f);
+  assert.deepEqual(rest.map((j) => [j.seq, j.status, j.error_code]), [[2, 'failed', 'ENGINE_ERROR']]);
+  assert.ok(Date.now() - t0 < 3000, `found after ${Date.now() - t0} ms (checks every 500 ms)`);
+});
+
+test('a listener connection that goes silent is replaced: /readyz says so meanwhile, subscribers miss nothing', { timeout: 60_000 }, async () => {
+  const admin = new URL(adminUrl());
+  const proxy = await startTcpProxy(admin.hostname, Number(admin.port || 5432));
+  const q = await startTestServer({ WORKERS: '0', EVENTS_CHECK_SECONDS: '1' }, { databaseUrl: proxy.url });
+  const direct = new pg.Client(q.databaseUrl.replace(`:${proxy.port}/`, `:${admin.port || 5432}/`));
+  await direct.connect();
+  try {
+    const up = await gqlUpload(q.url, KEY_A, `mutation($f: Upload!) { denoise(input: { file: $f }) { id } }`, { f: null }, 'f', speech('silent'));
+    const id = up.data.denoise.id;
+    const sub = subscribeWs(q.url, KEY_A, WATCH_JOB, { id });
+    for (let i = 0; i < 50 && sub.items.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(sub.items[0]?.jobUpdated.status, 'QUEUED');
+
+    assert.equal(proxy.freeze('voxgraph-events'), 1, 'the listener connection is frozen: open, silent');
+    await direct.query(`SELECT voxgraph.record_job_event($1, 'running', p_attempts => 1)`, [id]);
+    await direct.query(`SELECT voxgraph.record_job_event($1, 'failed', p_error_code => 'ENGINE_ERROR', p_error_message => 'x')`, [id]);
+
+    const t0 = Date.now();
+    // The periodic check may bring the states before the ping's deadline replaces the listener.
+    const seen: number[] = [];
+    let done = false;
+    void sub.done.then(() => (done = true));
+    while (Date.now() - t0 < 20_000 && !(done && seen.includes(503) && seen.at(-1) === 200)) {
+      seen.push((await fetch(`${q.url}/readyz`)).status);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.ok(done, 'the subscription ended');
+    assert.deepEqual(sub.items.map((x: any) => x.jobUpdated.status), ['QUEUED', 'RUNNING', 'FAILED']);
+    assert.ok(seen.includes(503), '/readyz said not ready while the listener was being replaced');
+    assert.equal(seen.at(-1), 200, 'and ready again once it was');
+    assert.ok(Date.now() - t0 < 10_000, `recovered after ${Date.now() - t0} ms (checks every 1 s)`);
+  } finally {
+    await direct.end();
+    await q.close();
+    await proxy.close();
+  }
 });

@@ -9,9 +9,19 @@
 // (`partial`), or a reconnect of the listener (`resync`, sent to everyone) makes them read what
 // they missed from the event log. NOTIFY delivers in commit order, and record_job_event locks the
 // job's row, so one job's events arrive in sequence unless something was lost.
+//
+// A connection can also die without saying so (a half-open TCP connection after a network fault
+// or a failover): no error, no notification, ever. So every EVENTS_CHECK_SECONDS the listener
+// NOTIFYs itself a ping and reconnects when the echo does not come back in time (/readyz says
+// not ready meanwhile), and one query compares every watched job's version with what its watchers
+// have seen: a job that moved on without a word is re-read by its subscribers.
+import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import pg from 'pg';
+import type { Queryable } from '../db/pool.ts';
 import type { JobStatus } from '../jobs/kinds.ts';
 import type { Logger } from '../log.ts';
+import { jobVersions } from '../jobs/store.ts';
 
 export const JOB_EVENTS_CHANNEL = 'voxgraph_job_events';
 
@@ -63,28 +73,88 @@ class Watcher {
   }
 }
 
-export type Watch = { next: () => Promise<Delivery>; close: () => void };
+/** `seen(version)`: the watcher has this version of the job (the periodic check compares). */
+export type Watch = { next: () => Promise<Delivery>; seen: (version: number) => void; close: () => void };
+
+type Ping = { nonce: string; timer: NodeJS.Timeout };
+
+export type JobEventBusOptions = {
+  /** How often the listener is pinged and watched jobs are checked against the table. */
+  checkEveryMs: number;
+  /** Where the check reads the jobs' versions (the API's pool). */
+  db: Queryable;
+};
 
 export class JobEventBus {
   private client: pg.Client | null = null;
   private readonly watchers = new Map<string, Set<Watcher>>();
+  private readonly versions = new Map<string, number>(); // job -> the highest version its watchers have
   private stopped = false;
   private retryMs = 250;
+  private ping: Ping | null = null;
+  private checker: NodeJS.Timeout | null = null;
+  private checking = false;
 
   private readonly databaseUrl: string;
   private readonly log: Logger;
+  private readonly opts: JobEventBusOptions;
 
-  constructor(databaseUrl: string, log: Logger) {
+  constructor(databaseUrl: string, log: Logger, opts: JobEventBusOptions) {
     this.databaseUrl = databaseUrl;
     this.log = log;
+    this.opts = opts;
   }
 
   async start(): Promise<void> {
     await this.connect();
+    this.checker = setInterval(() => void this.check(), this.opts.checkEveryMs);
+    this.checker.unref();
+  }
+
+  /** One round of the periodic check: ping the listener, re-read jobs that moved on unnoticed. */
+  async check(): Promise<void> {
+    if (this.checking || this.stopped) return;
+    this.checking = true;
+    try {
+      this.sendPing();
+      const ids = [...this.watchers.keys()];
+      for (let i = 0; i < ids.length; i += 1000) {
+        for (const { id, seq } of await jobVersions(this.opts.db, ids.slice(i, i + 1000))) {
+          if (seq > (this.versions.get(id) ?? -1)) this.resync(id, 'job changed without a notification');
+        }
+      }
+    } catch (err) {
+      this.log.warn({ err }, 'job event check failed');
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  private sendPing() {
+    const client = this.client;
+    if (!client || this.ping) return; // reconnecting, or the last ping is still out (its timer decides)
+    const nonce = randomUUID();
+    const timer = setTimeout(() => {
+      if (this.ping?.nonce !== nonce) return;
+      this.ping = null;
+      this.log.warn('job event listener did not hear its own ping; reconnecting');
+      this.reconnectLater(client);
+    }, Math.min(5000, this.opts.checkEveryMs));
+    timer.unref();
+    this.ping = { nonce, timer };
+    client.query('SELECT pg_notify($1, $2)', [JOB_EVENTS_CHANNEL, JSON.stringify({ ping: nonce })]).catch(() => {}); // the timer decides
+  }
+
+  private resync(jobId: string, why: string) {
+    const set = this.watchers.get(jobId);
+    if (!set) return;
+    this.log.info({ job: jobId, why }, 'subscribers re-read a job');
+    for (const w of set) w.deliver('resync');
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.databaseUrl, application_name: 'voxgraph-events' });
+    // TCP keepalive too: the kernel then notices a dead peer even while nothing is sent.
+    const client = new pg.Client({ connectionString: this.databaseUrl, application_name: 'voxgraph-events', keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
     client.on('notification', (msg) => this.onNotification(msg.payload));
     client.on('error', (err) => {
       this.log.warn({ err }, 'job event listener connection failed; reconnecting');
@@ -106,19 +176,34 @@ export class JobEventBus {
     } catch (err) {
       return this.log.warn({ err, payload }, 'bad job event notification');
     }
+    const ping = (event as { ping?: unknown } | null)?.ping;
+    if (typeof ping === 'string') {
+      // Ours came back: the connection works. Other API processes' pings are theirs to count.
+      if (this.ping?.nonce === ping) {
+        clearTimeout(this.ping.timer);
+        this.ping = null;
+      }
+      return;
+    }
     // Anyone with access to the database can NOTIFY this channel: only well-formed events count.
     if (!event || typeof event !== 'object' || typeof event.id !== 'string' || typeof event.seq !== 'number') {
       return this.log.warn({ payload }, 'bad job event notification');
     }
     const set = this.watchers.get(event.id);
-    if (set) for (const w of set) w.deliver(event);
+    if (!set) return;
+    this.versions.set(event.id, Math.max(event.seq, this.versions.get(event.id) ?? -1));
+    for (const w of set) w.deliver(event);
   }
 
   private reconnectLater(client: pg.Client) {
     if (this.stopped || this.client !== client) return;
     this.client = null;
+    if (this.ping) clearTimeout(this.ping.timer);
+    this.ping = null;
     client.removeAllListeners('end');
     client.end().catch(() => {});
+    // end() waits for the server to answer its Terminate, which a dead connection never does.
+    (client as unknown as { connection?: { stream?: Socket } }).connection?.stream?.destroy();
     const delay = this.retryMs;
     this.retryMs = Math.min(this.retryMs * 2, 5000);
     setTimeout(() => {
@@ -142,13 +227,20 @@ export class JobEventBus {
     set.add(watcher);
     return {
       next: () => watcher.next(),
+      seen: (version) => {
+        if (this.watchers.get(jobId) === set) this.versions.set(jobId, Math.max(version, this.versions.get(jobId) ?? -1));
+      },
       close: () => {
         set!.delete(watcher);
-        if (set!.size === 0) this.watchers.delete(jobId);
+        if (set!.size === 0) {
+          this.watchers.delete(jobId);
+          this.versions.delete(jobId);
+        }
       },
     };
   }
 
+  /** Connected (a ping that goes unanswered in time reconnects, and this is false meanwhile). */
   get listening(): boolean {
     return this.client !== null;
   }
@@ -162,6 +254,8 @@ export class JobEventBus {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.checker) clearInterval(this.checker);
+    if (this.ping) clearTimeout(this.ping.timer);
     const c = this.client;
     this.client = null;
     if (c) {

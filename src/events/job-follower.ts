@@ -74,6 +74,7 @@ export class JobFollower {
       const job = await getJob(db, tenant, jobId);
       if (!job) throw notFound('job', jobId);
       const f = new JobFollower(db, tenant, watch, job);
+      watch.seen(job.seq);
       if (afterVersion === null) f.pending.push(job);
       else {
         // A version the job has not reached yet counts as its current one: the next event follows.
@@ -101,6 +102,7 @@ export class JobFollower {
       if (d.seq <= this.last) continue; // already read from the table
       this.job = applyEvent(this.job, d);
       this.last = d.seq;
+      this.watch.seen(d.seq);
       return this.job;
     }
   }
@@ -122,5 +124,6 @@ export class JobFollower {
       this.last = e.seq;
     }
     this.job = row;
+    this.watch.seen(row.seq);
   }
 }

@@ -77,6 +77,16 @@ export async function getJob(db: Queryable, tenant: string, id: string, lock = f
   return rows[0] ?? null;
 }
 
+/** Each job's current version (its last event's seq): what the event bus's check compares. */
+export async function jobVersions(db: Queryable, ids: readonly string[]): Promise<Array<{ id: string; seq: number }>> {
+  const { rows } = await db.query<{ id: string; seq: number }>({
+    name: 'voxgraph_job_versions',
+    text: 'SELECT id, seq FROM voxgraph.job WHERE id = ANY($1::uuid[])',
+    values: [ids],
+  });
+  return rows;
+}
+
 export async function getJobEvents(db: Queryable, id: string, afterSeq: number): Promise<JobEventRow[]> {
   const { rows } = await db.query<JobEventRow>({
     name: 'voxgraph_get_job_events',

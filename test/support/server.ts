@@ -14,13 +14,13 @@ export const KEY_B = 'test-key-tenant-b-0123456789';
 export type TestServer = App & { dataDir: string; close: () => Promise<void> };
 
 /** `env` overrides the test settings; an override of `undefined` removes a setting (e.g. API_KEYS for development mode). */
-export async function startTestServer(env: Record<string, string | undefined> = {}): Promise<TestServer> {
+export async function startTestServer(env: Record<string, string | undefined> = {}, opts: { databaseUrl?: (direct: string) => string } = {}): Promise<TestServer> {
   const db = await createTestDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), 'voxgraph-test-'));
   const settings: Record<string, string | undefined> = {
     NODE_ENV: 'test',
     PORT: '0',
-    DATABASE_URL: db.url,
+    DATABASE_URL: opts.databaseUrl ? opts.databaseUrl(db.url) : db.url,
     DATA_DIR: dataDir,
     API_KEYS: `${KEY_A}:tenant-a,${KEY_B}:tenant-b`,
     WORKERS: '0',
