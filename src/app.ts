@@ -17,6 +17,7 @@ import { LocalRateLimiter } from './jobs/admission.ts';
 import { runMaintenance } from './jobs/maintenance.ts';
 import { log as rootLog, type Logger } from './log.ts';
 import { startBoss } from './queue/boss.ts';
+import { sweepOrphanFiles } from './storage/orphan-sweep.ts';
 import { LocalDiskStorage } from './storage/local-disk.ts';
 import { signingSecret, UrlSigner } from './storage/signed-url.ts';
 import { AudioVerifier } from './uploads/verify.ts';
@@ -77,6 +78,12 @@ async function startOn(config: Config, databaseUrl: string, embedded: EmbeddedDa
     runMaintenance(pool, log).catch((err) => log.error({ err }, 'maintenance pass failed'));
   }, config.queue.superviseIntervalSeconds * 1000);
 
+  const sweeper = config.storageSweep.intervalSeconds
+    ? setInterval(() => {
+        sweepOrphanFiles(pool, storage, log, config.storageSweep.orphanAgeSeconds).catch((err) => log.error({ err }, 'orphan file sweep failed'));
+      }, config.storageSweep.intervalSeconds * 1000).unref()
+    : undefined;
+
   const { workerGraceSeconds, workerHandbackSeconds } = config.shutdown;
   const workers = new WorkerSupervisor({
     python: config.workerPython,
@@ -108,6 +115,7 @@ async function startOn(config: Config, databaseUrl: string, embedded: EmbeddedDa
     (stopped ??= (async () => {
       deps.stopping = true;
       clearInterval(reconciler);
+      clearInterval(sweeper);
       await workers.stop();
       await http.close();
       http.server.closeAllConnections();

@@ -35,6 +35,9 @@ const EnvSchema = z.object({
   SUPERVISE_INTERVAL_SECONDS: int(30, 1),
   JOB_QUEUE_RETENTION_SECONDS: int(7 * 24 * 3600, 1),
   WORKER_READY_SECONDS: int(30, 1),
+  // Files nothing refers to are removed once this old (src/storage/orphan-sweep.ts); 0: no sweep.
+  STORAGE_SWEEP_INTERVAL_SECONDS: int(3600),
+  STORAGE_ORPHAN_AGE_SECONDS: int(3600, 1),
   // Subscriptions: how often the event listener is pinged and watched jobs checked (README, "Limits").
   EVENTS_CHECK_SECONDS: z.coerce.number().min(0.2).default(10),
   // Shutdown budget of a worker (README, "Stopping"): running jobs get the grace, then the rest are
@@ -104,6 +107,7 @@ export type Config = {
   };
   workerReadySeconds: number;
   eventsCheckSeconds: number;
+  storageSweep: { intervalSeconds: number; orphanAgeSeconds: number };
   shutdown: { workerGraceSeconds: number; workerHandbackSeconds: number };
   graphql: {
     introspection: 'public' | 'authenticated' | 'off';
@@ -166,6 +170,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!apiKeys && e.NODE_ENV === 'production') {
     throw new ConfigError('API_KEYS is required when NODE_ENV=production');
   }
+  // A file younger than the longest write to its row may still get one: the sweep must not race it.
+  const longestWrite = Math.max(e.HTTP_REQUEST_TIMEOUT_SECONDS, e.JOB_HEARTBEAT_SECONDS + 10);
+  if (e.STORAGE_ORPHAN_AGE_SECONDS < longestWrite + 60) {
+    throw new ConfigError(`STORAGE_ORPHAN_AGE_SECONDS must be at least ${longestWrite + 60} (HTTP_REQUEST_TIMEOUT_SECONDS or JOB_HEARTBEAT_SECONDS + 10, plus a minute)`);
+  }
   return {
     env: e.NODE_ENV,
     host: e.HOST,
@@ -196,6 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     workerReadySeconds: e.WORKER_READY_SECONDS,
     eventsCheckSeconds: e.EVENTS_CHECK_SECONDS,
+    storageSweep: { intervalSeconds: e.STORAGE_SWEEP_INTERVAL_SECONDS, orphanAgeSeconds: e.STORAGE_ORPHAN_AGE_SECONDS },
     shutdown: { workerGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS, workerHandbackSeconds: e.WORKER_HANDBACK_SECONDS },
     graphql: {
       // Teams generate SDKs from the committed schema/schema.graphql; introspection without a key

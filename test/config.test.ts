@@ -16,3 +16,9 @@ test('tenant names must be safe directory names', () => {
 test('production refuses to start without API keys', () => {
   assert.throws(() => loadConfig({ NODE_ENV: 'production' }), ConfigError);
 });
+
+test('the orphan sweep cannot be set to remove files a write may still be finishing', () => {
+  assert.throws(() => loadConfig({ STORAGE_ORPHAN_AGE_SECONDS: '300' }), /STORAGE_ORPHAN_AGE_SECONDS must be at least 660/);
+  assert.throws(() => loadConfig({ STORAGE_ORPHAN_AGE_SECONDS: '700', JOB_HEARTBEAT_SECONDS: '900' }), /at least 970/);
+  assert.equal(loadConfig({ STORAGE_ORPHAN_AGE_SECONDS: '660' }).storageSweep.orphanAgeSeconds, 660);
+});

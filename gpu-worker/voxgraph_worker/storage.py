@@ -32,6 +32,8 @@ class LocalStorage:
     def put(self, key: str, data: bytes) -> None:
         dest = self.path(key)
         dest.parent.mkdir(parents=True, exist_ok=True)
+        # The API's orphan sweep knows this name (src/storage/local-disk.ts): a write cut short by a
+        # kill is removed once old.
         fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".tmp-", suffix=".part")
         try:
             with os.fdopen(fd, "wb") as f:

@@ -178,6 +178,16 @@ export async function liveWorkers(db: Queryable, withinSeconds: number): Promise
 }
 
 /** The bytes of audio a tenant keeps (voxgraph.tenant_usage, kept by triggers on voxgraph.audio). */
+/** Of these storage keys, the ones an audio row refers to (the orphan sweep keeps those). */
+export async function referencedStorageKeys(db: Queryable, keys: readonly string[]): Promise<Set<string>> {
+  const { rows } = await db.query<{ storage_key: string }>({
+    name: 'voxgraph_referenced_storage_keys',
+    text: 'SELECT storage_key FROM voxgraph.audio WHERE storage_key = ANY($1::text[])',
+    values: [keys],
+  });
+  return new Set(rows.map((r) => r.storage_key));
+}
+
 export async function tenantStorageBytes(db: Queryable, tenant: string): Promise<number> {
   const { rows } = await db.query<{ bytes: string }>({
     name: 'voxgraph_tenant_storage',

@@ -1,8 +1,11 @@
 import { createReadStream, mkdirSync } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, resolve, sep } from 'node:path';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { ObjectStat, Storage } from './storage.ts';
+import type { ObjectStat, Storage, StoredFile } from './storage.ts';
+
+// The worker writes a result as <tenant>/.tmp-*.part, then renames it (gpu-worker/…/storage.py).
+const PARTIAL = /^\.tmp-.*\.part$/;
 
 /** Objects under DATA_DIR/objects/<key>; uploads in progress under DATA_DIR/tmp. */
 export class LocalDiskStorage implements Storage {
@@ -53,5 +56,35 @@ export class LocalDiskStorage implements Storage {
 
   tempDir(): string {
     return this.tmp;
+  }
+
+  async *listOlderThan(beforeMs: number): AsyncIterable<StoredFile> {
+    const old = async (p: string) => {
+      try {
+        const s = await stat(p);
+        return s.isFile() && s.mtimeMs < beforeMs ? s.mtimeMs : null;
+      } catch {
+        return null; // gone meanwhile
+      }
+    };
+    for (const tenant of await readdir(this.root, { withFileTypes: true })) {
+      if (!tenant.isDirectory()) continue;
+      for (const name of await readdir(join(this.root, tenant.name)).catch(() => [] as string[])) {
+        const modifiedMs = await old(join(this.root, tenant.name, name));
+        if (modifiedMs !== null) yield { key: `${tenant.name}/${name}`, modifiedMs, kind: PARTIAL.test(name) ? 'partial' : 'object' };
+      }
+    }
+    for (const name of await readdir(this.tmp)) {
+      const modifiedMs = await old(join(this.tmp, name));
+      if (modifiedMs !== null) yield { key: name, modifiedMs, kind: 'upload' };
+    }
+  }
+
+  async remove(file: StoredFile): Promise<void> {
+    if (file.kind === 'upload') {
+      const p = resolve(this.tmp, file.key);
+      if (!p.startsWith(this.tmp + sep)) throw new Error(`invalid spool name: ${file.key}`);
+      await rm(p, { force: true });
+    } else await this.delete(file.key);
   }
 }

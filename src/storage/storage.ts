@@ -5,6 +5,9 @@ import type { Readable } from 'node:stream';
 
 export type ObjectStat = { bytes: number };
 
+/** A stored object or a file left behind by a write (a worker's `.part`, an upload's spool). */
+export type StoredFile = { key: string; modifiedMs: number; kind: 'object' | 'partial' | 'upload' };
+
 export interface Storage {
   /** Moves a finished local file into storage under `key` (atomic: readers never see a partial object). */
   putFile(key: string, localPath: string): Promise<void>;
@@ -14,4 +17,8 @@ export interface Storage {
   delete(key: string): Promise<void>;
   /** A directory for uploads in progress, on the same filesystem as the objects when possible. */
   tempDir(): string;
+  /** Every file last written before `beforeMs` (objects, partial writes, upload spools). */
+  listOlderThan(beforeMs: number): AsyncIterable<StoredFile>;
+  /** Removes what listOlderThan gave: an object by key, or a partial write or spool. */
+  remove(file: StoredFile): Promise<void>;
 }
