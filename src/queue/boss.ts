@@ -36,6 +36,10 @@ export async function startBoss(databaseUrl: string, q: QueueSettings, log: Logg
     // Expiry and lost-heartbeat detection run on the monitor interval (default 60 s), not the
     // supervise one: without this a killed worker's job waited up to two minutes.
     monitorIntervalSeconds: q.superviseIntervalSeconds,
+    // The retention sweep (jobs that waited past JOB_QUEUE_RETENTION_SECONDS, finished jobs past
+    // deleteAfterSeconds) runs once a day by default; hourly, or as often as the retention when it
+    // is shorter, a dropped job is seen (EXPIRED_IN_QUEUE) within that of its retention.
+    maintenanceIntervalSeconds: Math.max(1, Math.min(3600, q.retentionSeconds)),
     schedule: false,
     max: 4,
   });
