@@ -22,6 +22,7 @@ export const ErrorCode = {
   RATE_LIMITED: 'RATE_LIMITED', // over the tenant's job rate; `extensions.retryAfterSeconds` (HTTP 429, Retry-After)
   QUOTA_EXCEEDED: 'QUOTA_EXCEEDED', // over a tenant quota; `extensions.quota` names it, `limit` its value
   SERVER_BUSY: 'SERVER_BUSY', // at capacity for this operation (e.g. upload checks); `extensions.retryAfterSeconds`
+  DATABASE_UNAVAILABLE: 'DATABASE_UNAVAILABLE', // the database went away (restart, failover); `retryAfterSeconds`, and `outcomeUnknown: true` when a write may have happened
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

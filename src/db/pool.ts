@@ -57,6 +57,20 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient
 
 export const commitOutcomeUnknown = (err: unknown): boolean => Boolean(err && (err as Record<symbol, boolean>)[UNKNOWN_OUTCOME]);
 
+/**
+ * The database went away under the request: a connection refused, reset or closed, or PostgreSQL
+ * shutting down or starting up (57P01-03), any SQLSTATE of class 08. Retrying later may work.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { message?: string; code?: string };
+  const code = e?.code ?? '';
+  return (
+    code.startsWith('08') ||
+    ['57P01', '57P02', '57P03', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(code) ||
+    /Connection terminated|connection ended unexpectedly|Client has encountered a connection error/i.test(e?.message ?? '')
+  );
+}
+
 /** A pool that could not give a connection in time, or a statement over statement_timeout. */
 export function isOverloaded(err: unknown): boolean {
   const e = err as { message?: string; code?: string };

@@ -9,7 +9,7 @@ import { createYoga, type Plugin } from 'graphql-yoga';
 import { processRequest, UploadError, type UploadOptions } from 'graphql-upload-ts';
 import type { ApiKeys } from '../auth/api-keys.ts';
 import { apiError, ErrorCode } from '../errors.ts';
-import { isOverloaded } from '../db/pool.ts';
+import { commitOutcomeUnknown, isDatabaseUnavailable, isOverloaded } from '../db/pool.ts';
 import { schema } from '../graphql/schema.ts';
 import { limitPlugins, parseCaches } from './graphql-limits.ts';
 import { createLoaders, type Context, type Deps } from '../graphql/context.ts';
@@ -87,6 +87,15 @@ export function createYogaServer(deps: Deps, keys: ApiKeys, devKey: string | und
         if (isOverloaded(original)) {
           log.warn({ err: original }, 'database pool or statement timeout');
           return apiError(ErrorCode.SERVER_BUSY, 'the server is too busy to answer now; retry shortly', { retryAfterSeconds: 2 });
+        }
+        if (commitOutcomeUnknown(original) || isDatabaseUnavailable(original)) {
+          const outcomeUnknown = commitOutcomeUnknown(original);
+          log.warn({ err: original, outcomeUnknown }, 'database unavailable');
+          return apiError(
+            ErrorCode.DATABASE_UNAVAILABLE,
+            outcomeUnknown ? 'the database went away as the change was committed: it may have happened; look before retrying' : 'the database is unavailable; retry shortly',
+            { retryAfterSeconds: 2, ...(outcomeUnknown ? { outcomeUnknown: true } : {}) },
+          );
         }
         log.error({ err: original }, 'unexpected error in a GraphQL operation');
         return apiError(ErrorCode.INTERNAL_SERVER_ERROR, 'Unexpected error.');
