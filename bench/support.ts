@@ -36,6 +36,8 @@ export async function startApiChild(o: {
   apiKey: string;
   env: Record<string, string>;
   readySeconds?: number;
+  /** Sees everything the API writes (its JSON log lines), whether or not it is passed through. */
+  onOutput?: (chunk: string) => void;
 }): Promise<ApiChild> {
   const port = await freePort();
   const env: Record<string, string | undefined> = {
@@ -58,8 +60,12 @@ export async function startApiChild(o: {
   const flags = (process.env.BENCH_API_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
   const child = spawn(process.execPath, ['--max-semi-space-size=2', ...flags, 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let forwardLogs = true;
-  child.stdout!.on('data', (c: Buffer) => forwardLogs && process.stderr.write(c));
-  child.stderr!.on('data', (c: Buffer) => forwardLogs && process.stderr.write(c));
+  const out = (c: Buffer) => {
+    o.onOutput?.(c.toString());
+    if (forwardLogs) process.stderr.write(c);
+  };
+  child.stdout!.on('data', out);
+  child.stderr!.on('data', out);
   const exited = once(child, 'exit');
   const stop = async () => {
     forwardLogs = process.env.BENCH_LOG_LEVEL !== undefined;

@@ -1,6 +1,7 @@
 // Requests a careless or hostile client sends get a 4xx and a code, never a 5xx.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import WebSocket from 'ws';
 import { gql } from './support/client.ts';
 import { KEY_A, startTestServer, type TestServer } from './support/server.ts';
 
@@ -30,4 +31,17 @@ test('forged jobs(after:) cursors are BAD_USER_INPUT, whatever date they carry',
     const r = await gql(s.url, KEY_A, `query($a: String) { jobs(first: 1, after: $a) { nodes { id } } }`, { a: after });
     assert.equal(r.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', `${after.slice(0, 40)}: ${JSON.stringify(r)}`);
   }
+});
+
+test('a graphql-ws client that sends a message only a server may send is closed with 4400, not 4500', async () => {
+  for (const type of ['next', 'error', 'connection_ack']) {
+    const ws = new WebSocket(s.url.replace(/^http/, 'ws') + '/graphql', 'graphql-transport-ws');
+    await new Promise((r) => ws.on('open', r));
+    ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${KEY_A}` } }));
+    await new Promise((r) => ws.once('message', r));
+    ws.send(JSON.stringify({ type, id: '1', payload: {} }));
+    const code = await new Promise<number>((r) => ws.on('close', (c) => r(c)));
+    assert.equal(code, 4400, type);
+  }
+  assert.equal((await gql(s.url, KEY_A, '{ __typename }')).data.__typename, 'Query');
 });

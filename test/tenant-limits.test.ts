@@ -112,12 +112,12 @@ describe('quotas', () => {
     assert.ok(stored <= 400_000 && stored > 0, `${stored} bytes kept`);
   });
 
-  test('connections per tenant: a third graphql-ws socket is closed with 4429, SSE counts too; closing one frees it', async () => {
+  test('connections per tenant: a third graphql-ws socket is closed with 4029, SSE counts too; closing one frees it', async () => {
     const [id] = await jobs(K.conns, 1);
     const open = [wsClient(s.url, K.conns), wsClient(s.url, K.conns)];
     assert.deepEqual(await Promise.all(open.map((c) => openSubscription(c, id!))), ['open', 'open']);
     const third = await subscribeWs(s.url, K.conns, WATCH, { id }).done;
-    assert.equal((third.error as { code?: number }).code, 4429);
+    assert.equal((third.error as { code?: number }).code, 4029);
     const sse = await subscribeSse(s.url, K.conns, WATCH, { id });
     assert.equal((sse.errors[0] as { extensions?: { code?: string } })?.extensions?.code, 'QUOTA_EXCEEDED');
     await open[0]!.dispose();

@@ -31,9 +31,15 @@ function useStreamingUploads(options: UploadOptions): Plugin<ServerContext> {
         try {
           return await processRequest(req, res, options);
         } catch (err) {
-          if (err instanceof UploadError) {
-            const code = err.code === 'FILE_TOO_LARGE' ? ErrorCode.UPLOAD_TOO_LARGE : ErrorCode.BAD_USER_INPUT;
-            throw new GraphQLError(`invalid multipart request: ${err.message}`, { extensions: { code, http: { status: err.status } } });
+          // Whatever the parser refuses is the request's fault: graphql-upload-ts's UploadError,
+          // its http-errors for malformed fields and maps (a 4xx status), busboy's framing errors
+          // (plain Errors: "Malformed part header", "Unexpected end of form"). Only a system error
+          // (a spool that cannot be written: it has a syscall) is ours.
+          if (!(err as { syscall?: string }).syscall) {
+            const status = (err as { status?: unknown }).status;
+            const tooLarge = (err as { code?: string }).code === 'FILE_TOO_LARGE' || status === 413;
+            const code = tooLarge ? ErrorCode.UPLOAD_TOO_LARGE : err instanceof UploadError ? ErrorCode.BAD_USER_INPUT : ErrorCode.BAD_REQUEST;
+            throw new GraphQLError(`invalid multipart request: ${(err as Error).message}`, { extensions: { code, http: { status: tooLarge ? 413 : 400 } } });
           }
           throw err;
         }
