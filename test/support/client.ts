@@ -113,3 +113,6 @@ export const JOB_FIELDS = `id kind status progress attempts engine version creat
   }`;
 
 export const WATCH_JOB = `subscription($id: ID!, $after: Int) { jobUpdated(id: $id, afterVersion: $after) { ${JOB_FIELDS} } }`;
+
+/** The statuses a job ends in (its subscription completes after one). */
+export const FINAL_STATES: ReadonlySet<string> = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
