@@ -22,6 +22,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Optional
 
+from psycopg.conninfo import make_conninfo
+
 _SSL_REQUEST, _GSS_REQUEST = 80877103, 80877104
 
 
@@ -64,8 +66,10 @@ class PgProxy:
         self._stop = False
         threading.Thread(target=self._accept, daemon=True).start()
 
-    def url(self, dbname: str, user: str = "postgres") -> str:
-        return f"postgresql://{user}@127.0.0.1:{self.port}/{dbname}?sslmode=disable&gssencmode=disable"
+    def url(self, through: str) -> str:
+        """`through` (a libpq URL or conninfo) with its host and port replaced by the proxy's; the
+        credentials stay, since the proxy passes authentication through untouched."""
+        return make_conninfo(through, host="127.0.0.1", port=str(self.port), sslmode="disable", gssencmode="disable")
 
     def arm(self, marker: str, action: str, seconds: float = 0.0) -> None:
         """Acts once, on the first statement containing `marker`."""

@@ -22,7 +22,7 @@ COMPLETE = "SET completed_on"
 def proxied(db_url):
     info = conninfo_to_dict(db_url)
     proxy = PgProxy(info.get("host") or "127.0.0.1", int(info.get("port") or 5432))
-    yield proxy, proxy.url(info["dbname"], info.get("user") or "postgres")
+    yield proxy, proxy.url(db_url)
     proxy.close()
 
 
