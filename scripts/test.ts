@@ -1,9 +1,11 @@
 // `npm test`'s runner: gives both test suites one PostgreSQL cluster — DATABASE_URL when set,
 // else an embedded one under .test-data/ — then runs the Python tests and the Node tests.
 // Every test file creates its own database on that cluster.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { freePort } from '../bench/support.ts';
 import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { log } from '../src/log.ts';
 
@@ -13,24 +15,30 @@ let stop = async () => {};
 if (!adminUrl) {
   const dir = resolve('.test-data');
   mkdirSync(dir, { recursive: true });
-  const pg = await startEmbeddedPostgres(dir, 54339, log);
+  const pg = await startEmbeddedPostgres(dir, await freePort(), log); // a free port: CI or a developer may run other clusters
   adminUrl = pg.url.replace(/\/[^/]*$/, '/postgres');
   stop = pg.stop;
 }
 const env = { ...process.env, TEST_ADMIN_DATABASE_URL: adminUrl, VGW_TEST_PG: adminUrl };
 const only = process.argv.slice(2);
 
-function run(cmd: string, args: string[]): number {
+// Asynchronously, never spawnSync: the embedded PostgreSQL writes its log into a pipe this
+// process drains, and a blocked event loop fills that pipe until PostgreSQL's checkpointer blocks
+// in write() and every DROP DATABASE waits for a checkpoint that never ends (how CI hung for 85
+// minutes).
+async function run(cmd: string, args: string[]): Promise<number> {
   console.log(`\n$ ${cmd} ${args.join(' ')}`);
-  return spawnSync(cmd, args, { stdio: 'inherit', env }).status ?? 1;
+  const child = spawn(cmd, args, { stdio: 'inherit', env });
+  const [code] = await once(child, 'exit');
+  return code ?? 1;
 }
 
 // Both suites run even when the first fails, so one run shows every failure.
 let status = 0;
 try {
-  if (!only.length || only.includes('py')) status = run('/usr/bin/python3', ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'gpu-worker/tests']) || status;
+  if (!only.length || only.includes('py')) status = (await run('/usr/bin/python3', ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'gpu-worker/tests'])) || status;
   if (!only.length || only.includes('node')) {
-    status = run(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=300000', 'test/**/*.test.ts']) || status;
+    status = (await run(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=300000', 'test/**/*.test.ts'])) || status;
   }
 } finally {
   await stop();

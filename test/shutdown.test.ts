@@ -22,7 +22,21 @@ import { createTestDatabase } from './support/database.ts';
 
 const KEY = 'shutdown-test-key-0123456789';
 const dirs: string[] = [];
-after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const started: ChildProcess[] = [];
+after(() => {
+  // A test that failed part-way leaves its stack running, detached (PostgreSQL in a session of
+  // its own): it would keep this file's process, and the test run, alive for ever.
+  for (const npm of started) {
+    for (const pid of [npm.pid!, ...descendants(allProcesses(), npm.pid!).map((p) => p.pid)]) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {}
+    }
+    npm.stdout?.destroy();
+    npm.stderr?.destroy();
+  }
+  dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
+});
 
 type Stack = { npm: ChildProcess; url: string; dataDir: string; log: () => string; exited: Promise<number | null> };
 
@@ -43,6 +57,7 @@ async function npmStart(env: Record<string, string>): Promise<Stack> {
   };
   if (!env.DATABASE_URL) delete full.DATABASE_URL;
   const npm = spawn('npm', ['start'], { env: full, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  started.push(npm);
   let out = '';
   npm.stdout!.on('data', (c: Buffer) => (out += c));
   npm.stderr!.on('data', (c: Buffer) => (out += c));
