@@ -38,8 +38,10 @@ export async function startApiChild(o: {
   readySeconds?: number;
   /** Sees everything the API writes (its JSON log lines), whether or not it is passed through. */
   onOutput?: (chunk: string) => void;
+  /** A given port, e.g. to start the API again where clients reconnect; else a free one. */
+  port?: number;
 }): Promise<ApiChild> {
-  const port = await freePort();
+  const port = o.port ?? (await freePort());
   const env: Record<string, string | undefined> = {
     ...process.env,
     NODE_ENV: 'production',

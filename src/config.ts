@@ -6,6 +6,9 @@ import { z } from 'zod';
 
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 
+/** pino's levels; the workers `npm start` runs get the same LOG_LEVEL (test/config.test.ts checks they accept each). */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().default('127.0.0.1'),
@@ -74,7 +77,7 @@ const EnvSchema = z.object({
   DB_POOL_SIZE: int(10, 1),
   DB_ACQUIRE_TIMEOUT_MS: int(5000, 1),
   DB_STATEMENT_TIMEOUT_MS: int(15000, 1),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 });
 
 export type Config = {

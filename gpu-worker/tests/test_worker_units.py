@@ -24,6 +24,15 @@ def test_config_defaults_and_overrides():
     assert (c.concurrency, c.queues, c.worker_id, c.log_level) == (3, ("align",), "w1", "warning")
 
 
+@pytest.mark.parametrize("api_level,worker_level", [
+    ("fatal", "fatal"), ("error", "error"), ("warn", "warning"), ("info", "info"), ("debug", "debug"),
+    ("trace", "debug"), ("silent", "silent"),
+])
+def test_every_log_level_the_api_accepts_is_understood(api_level, worker_level):
+    # src/config.ts's LOG_LEVEL values; npm start passes its LOG_LEVEL to the workers it runs.
+    assert config.load({**BASE, "LOG_LEVEL": api_level}).log_level == worker_level
+
+
 @pytest.mark.parametrize("env", [
     {"DATA_DIR": "/tmp"},
     {"DATABASE_URL": "postgres://x/y"},

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from typing import Mapping
 
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
-LOG_LEVELS = ("debug", "info", "warning", "error")
+LOG_LEVELS = ("debug", "info", "warning", "error", "fatal", "silent")
+# The API's names (pino's) for the same levels: `npm start` passes its LOG_LEVEL on to its workers.
+LOG_LEVEL_ALIASES = {"trace": "debug", "warn": "warning"}
 
 
 class ConfigError(Exception):
@@ -93,8 +95,7 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         if not _NAME.match(q):
             raise ConfigError(f"WORKER_QUEUES: invalid queue name {q!r}")
     level = env.get("LOG_LEVEL", "info").strip().lower()
-    if level == "warn":
-        level = "warning"
+    level = LOG_LEVEL_ALIASES.get(level, level)
     if level not in LOG_LEVELS:
         raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {level!r}")
     device = env.get("WORKER_DEVICE", "auto").strip().lower() or "auto"

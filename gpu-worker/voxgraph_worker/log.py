@@ -8,7 +8,7 @@ import threading
 import time
 import traceback
 
-_LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40}
+_LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40, "fatal": 50, "silent": 100}  # the worker logs no fatal records
 _lock = threading.Lock()  # lines from slot threads must not interleave
 _state = {"level": 20, "worker": None}
 
