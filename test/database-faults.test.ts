@@ -10,6 +10,8 @@ import pg from 'pg';
 import { speech } from './support/audio.ts';
 import { gql, gqlUpload } from './support/client.ts';
 import { adminUrl } from './support/database.ts';
+import { createPool } from '../src/db/pool.ts';
+import { log } from '../src/log.ts';
 import { KEY_A, startTestServer, type TestServer } from './support/server.ts';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.ts';
 
@@ -54,4 +56,23 @@ test('while the database is unreachable requests get DATABASE_UNAVAILABLE, and a
   await new Promise((res) => setTimeout(res, 1600));
   const ok = await gql(s.url, KEY_A, `{ jobs(first: 1) { nodes { id } } }`);
   assert.equal(ok.errors, undefined, JSON.stringify(ok));
+});
+
+test('a connection cut while the API holds it between two statements does not crash the process', async () => {
+  // node-postgres 8.23 (pg-pool 3.14) emits 'error' on a checked-out client that loses its
+  // connection between queries; the pool listens only to idle clients, so without a listener of
+  // our own the event is uncaught and a database restart kills the API (found by
+  // test/chaos/database-restart.test.ts).
+  const pool = createPool(s.databaseUrl, log);
+  try {
+    const held = await pool.connect();
+    const pid = (await held.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+    await direct.query('SELECT pg_terminate_backend($1)', [pid]);
+    await new Promise((r) => setTimeout(r, 300)); // the FATAL arrives while nothing runs on it
+    await assert.rejects(held.query('SELECT 1'));
+    held.release(true);
+    assert.equal((await pool.query('SELECT 1 AS one')).rows[0].one, 1, 'the pool goes on with a new connection');
+  } finally {
+    await pool.end();
+  }
 });

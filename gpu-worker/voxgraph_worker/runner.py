@@ -539,12 +539,32 @@ class Runner:
         return {job.id: self._settle(db, job, (result, audio), monitor) for job, result, audio in items}
 
     def _commit_successes(self, db: Db, queue: str, stored) -> set[str]:
-        """The batch's settle transaction, retried while the database is unreachable. Returns the
-        ids whose claim held. Raises _Abort (rolled back: a row already final), _CommitUnknown (a
-        COMMIT that may have happened, and the database never came back to say), or the last
-        psycopg error once retrying is over (rolled back)."""
-        attempts = [(j.id, j.retry_count) for j, _, _ in stored]
-        backoff = _Backoff(max(j.heartbeat_seconds for j, _, _ in stored) + SETTLE_RETRY_EXTRA_SECONDS)
+        """The batch's settle transaction; returns the ids whose claim held (see _commit_retrying)."""
+        def body(conn) -> set[str]:
+            outputs = [(j.id, j.retry_count, {"resultAudioId": row["id"] if row else None,
+                                              "engine": j.engine.info.name}) for j, _, row in stored]
+            held = self.boss.complete_many(conn, queue, outputs)
+            kept = [(j, r, row) for j, r, row in stored if j.id in held]
+            jobstate.insert_result_audios(conn, [row for _, _, row in kept if row])
+            events = [{"id": j.id, "status": "succeeded", "progress": 1, "result": r,
+                       "result_audio_id": row["id"] if row else None} for j, r, row in kept]
+            if None in jobstate.record_many(conn, events):
+                raise _Abort("final")
+            return held
+        return self._commit_retrying(db, queue, [(j.id, j.retry_count) for j, _, _ in stored],
+                                     max(j.heartbeat_seconds for j, _, _ in stored), body, "batch settle")
+
+    def _commit_retrying(self, db: Db, queue: str, attempts: list[tuple[str, int]], heartbeat_seconds: float,
+                         body: Callable[[Any], Any], what: str) -> Any:
+        """Runs body(conn) in one transaction and returns what it returns, retried with backoff while
+        the database is unreachable (a restart, a failover, a dropped connection) for the jobs'
+        heartbeat + SETTLE_RETRY_EXTRA_SECONDS: one blip must not throw finished results away and
+        spend their attempts. The statements are fenced by attempt, so after a COMMIT whose answer
+        was lost pg-boss is asked first whether it happened: if it did (all of the transaction or
+        nothing), the ids it completed are returned instead. Raises _Abort from body (rolled back),
+        _CommitUnknown (the COMMIT may have happened and the database never came back to say), or
+        the last psycopg error once retrying is over (rolled back)."""
+        backoff = _Backoff(heartbeat_seconds + SETTLE_RETRY_EXTRA_SECONDS)
         unknown: Optional[psycopg.Error] = None
         while True:
             body_done = False
@@ -553,22 +573,14 @@ class Runner:
                     conn = db.conn()
                     if unknown is not None:
                         done = self.boss.completed(conn, queue, attempts)
-                        if done:  # the lost COMMIT happened: all of the batch or nothing
-                            log.info("batch settle: the unacknowledged commit had happened", jobs=sorted(done))
+                        if done:
+                            log.info(f"{what}: the unacknowledged commit had happened", jobs=sorted(done))
                             return done
                         unknown = None  # it did not: run the transaction again
                     with conn.transaction():
-                        outputs = [(j.id, j.retry_count, {"resultAudioId": row["id"] if row else None,
-                                                          "engine": j.engine.info.name}) for j, _, row in stored]
-                        held = self.boss.complete_many(conn, queue, outputs)
-                        kept = [(j, r, row) for j, r, row in stored if j.id in held]
-                        jobstate.insert_result_audios(conn, [row for _, _, row in kept if row])
-                        events = [{"id": j.id, "status": "succeeded", "progress": 1, "result": r,
-                                   "result_audio_id": row["id"] if row else None} for j, r, row in kept]
-                        if None in jobstate.record_many(conn, events):
-                            raise _Abort("final")
+                        value = body(conn)
                         body_done = True
-                    return held
+                    return value
             except psycopg.OperationalError as e:
                 db.reset()
                 if body_done or unknown is not None:
@@ -577,7 +589,7 @@ class Runner:
                     if unknown is not None:
                         raise _CommitUnknown(unknown) from e
                     raise
-                log.warning("batch settle: database error, retrying", error=str(e), jobs=[i for i, _ in attempts])
+                log.warning(f"{what}: database error, retrying", error=str(e), jobs=[i for i, _ in attempts])
             except psycopg.Error:
                 db.reset()
                 raise
@@ -587,41 +599,22 @@ class Runner:
         row = self._store_result(job, audio)
         key = row["storage_key"] if row else None
         audio_id = row["id"] if row else None
-        # A database error is retried (a restart, a dropped connection): one blip must not throw a
-        # finished result away and spend an attempt. The statements are fenced by the attempt, so a
-        # retry after a lost COMMIT asks pg-boss first whether that COMMIT happened.
-        backoff = _Backoff(job.heartbeat_seconds + SETTLE_RETRY_EXTRA_SECONDS)
-        unknown = False
+
+        def body(conn) -> None:
+            if row:
+                jobstate.insert_result_audios(conn, [row])
+            if not self.boss.complete(conn, job.queue, job.id, job.retry_count,
+                                      {"resultAudioId": audio_id, "engine": job.engine.info.name}):
+                raise _Abort("lost")
+            if jobstate.record(conn, job.id, "succeeded", progress=1, result=result, result_audio_id=audio_id) is None:
+                raise _Abort("final")
         try:
-            while True:
-                body_done = False
-                try:
-                    with db.lock:
-                        conn = db.conn()
-                        if unknown and self.boss.completed(conn, job.queue, [(job.id, job.retry_count)]):
-                            log.info("settle: the unacknowledged commit had happened", job=job.id)
-                            break
-                        unknown = False
-                        with conn.transaction():
-                            if row:
-                                jobstate.insert_result_audios(conn, [row])
-                            hit = self.boss.complete(conn, job.queue, job.id, job.retry_count,
-                                                     {"resultAudioId": audio_id, "engine": job.engine.info.name})
-                            if not hit:
-                                raise _Abort("lost")
-                            if jobstate.record(conn, job.id, "succeeded", progress=1, result=result,
-                                               result_audio_id=audio_id) is None:
-                                raise _Abort("final")
-                            body_done = True
-                    break
-                except psycopg.OperationalError as e:
-                    db.reset()
-                    unknown = unknown or body_done
-                    if not backoff.wait():
-                        if unknown:
-                            key = None  # it may have committed: keep the file the row may point at
-                        raise
-                    log.warning("success settle: database error, retrying", job=job.id, error=str(e))
+            try:
+                self._commit_retrying(db, job.queue, [(job.id, job.retry_count)], job.heartbeat_seconds, body,
+                                      "success settle")
+            except _CommitUnknown:
+                key = None  # it may have committed: keep the file the row may point at
+                raise
         except _Abort as a:
             if key:
                 self.storage.delete(key)

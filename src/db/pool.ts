@@ -19,6 +19,11 @@ export function createPool(databaseUrl: string, log: Logger, limits: PoolLimits 
   });
   // An idle client's error (server restart) must not crash the process; the pool replaces it.
   pool.on('error', (err) => log.warn({ err, module: 'db' }, 'idle database connection failed'));
+  // Nor a checked-out one's: node-postgres emits 'error' on a client that loses its connection
+  // between two queries (a transaction doing other work, maintenance between statements), and
+  // pg-pool listens only while the client is idle. The next query on it fails and the client is
+  // discarded on release.
+  pool.on('connect', (client) => client.on('error', (err) => log.warn({ err, module: 'db' }, 'database connection failed while in use')));
   return pool;
 }
 

@@ -15,7 +15,7 @@ import type { Logger } from '../log.ts';
 export const WORKER_DIR = fileURLToPath(new URL('../../gpu-worker', import.meta.url));
 
 /** A worker that stayed up this long earns a fresh restart backoff. */
-const STABLE_MS = 60_000;
+export const STABLE_MS = 60_000;
 /** Beyond the worker's own budget, before stop() kills it: process exit, a slow last commit. */
 export const STOP_MARGIN_SECONDS = 5;
 
@@ -27,6 +27,16 @@ export type WorkerOptions = {
   /** WORKER_SHUTDOWN_GRACE_SECONDS + WORKER_HANDBACK_SECONDS: what a worker may take to stop. */
   stopBudgetSeconds: number;
 };
+
+/**
+ * When to restart a worker that exited after `upMs` of uptime, following `failures` quick exits:
+ * 1 s, 2 s, 4 s … up to 30 s while it keeps dying young; a fresh 1 s once it had stayed up
+ * STABLE_MS. Counted from its uptime, not from its last exit, so a crash loop never resets.
+ */
+export function restartBackoff(failures: number, upMs: number): { failures: number; delayMs: number } {
+  const n = upMs >= STABLE_MS ? 1 : failures + 1;
+  return { failures: n, delayMs: Math.min(30_000, 500 * 2 ** Math.min(n, 6)) };
+}
 
 type Slot = { child: ChildProcess; startedAt: number; failures: number };
 
@@ -63,8 +73,7 @@ export class WorkerSupervisor {
     child.on('exit', (code, signal) => {
       if (this.slots.get(slot) === entry) this.slots.delete(slot);
       if (this.stopping) return;
-      const n = Date.now() - entry.startedAt >= STABLE_MS ? 1 : entry.failures + 1;
-      const delay = Math.min(30_000, 500 * 2 ** Math.min(n, 6));
+      const { failures: n, delayMs: delay } = restartBackoff(entry.failures, Date.now() - entry.startedAt);
       log.warn({ slot, code, signal, restartInMs: delay }, 'worker exited; restarting');
       setTimeout(() => {
         if (!this.stopping) this.spawn(slot, n);

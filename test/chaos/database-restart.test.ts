@@ -23,7 +23,9 @@ const JOBS = 150;
 const dir = mkdtempSync(join(tmpdir(), 'voxgraph-pg-restart-'));
 let cluster: EmbeddedDatabase | undefined;
 let app: App | undefined;
+let stopPolling = () => {};
 after(async () => {
+  stopPolling(); // a test that failed part-way must not leave its poller keeping the process alive
   await app?.stop();
   await cluster?.stop();
   rmSync(dir, { recursive: true, force: true });
@@ -59,6 +61,7 @@ test(`PostgreSQL restarted mid-run: ${JOBS} jobs all SUCCEEDED once, /readyz fol
 
   const ready: Array<[number, number]> = [];
   let polling = true;
+  stopPolling = () => (polling = false);
   const poller = (async () => {
     while (polling) {
       const status = await fetch(`${url}/readyz`).then((r) => r.status, () => 0);

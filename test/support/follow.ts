@@ -11,23 +11,37 @@ export const FOLLOW_JOB = `subscription($id: ID!, $after: Int) { jobUpdated(id: 
 export type JobState = { id: string; status: string; version: number; attempts: number; progress: number; updatedAt: string; error: { code: string } | null; result: { audio?: { id: string } } | null };
 export type Followed = { states: JobState[]; resumes: number; errors: string[] };
 
-/** `connections` graphql-ws clients share the jobs; resolves once every job's final state came. */
-export async function followJobs(url: string, key: string, ids: string[], connections = 16): Promise<Map<string, Followed>> {
+/**
+ * `connections` graphql-ws clients share the jobs; resolves once every job's final state came, or
+ * after `giveUpMs` (then the jobs without one show it in gapsIn): a test that failed elsewhere must
+ * not leave followers resubscribing for ever and keep its process alive.
+ */
+export async function followJobs(url: string, key: string, ids: string[], connections = 16, giveUpMs = 240_000): Promise<Map<string, Followed>> {
   const out = new Map(ids.map((id) => [id, { states: [], resumes: 0, errors: [] } as Followed]));
   const clients = Array.from({ length: Math.min(connections, ids.length) }, () => wsClient(url, key));
+  const giveUpAt = Date.now() + giveUpMs;
   try {
-    await Promise.all(ids.map((id, i) => followOne(clients[i % clients.length]!, id, out.get(id)!)));
+    await Promise.all(ids.map((id, i) => followOne(clients[i % clients.length]!, id, out.get(id)!, giveUpAt)));
   } finally {
     await Promise.all(clients.map((c) => c.dispose()));
   }
   return out;
 }
 
-async function followOne(client: ReturnType<typeof wsClient>, id: string, f: Followed): Promise<void> {
-  for (;;) {
+async function followOne(client: ReturnType<typeof wsClient>, id: string, f: Followed, giveUpAt: number): Promise<void> {
+  while (Date.now() < giveUpAt) {
     const after = f.states.at(-1)?.version ?? 0;
     await new Promise<void>((resolve) => {
-      client.subscribe<{ jobUpdated: JobState }>(
+      const giveUp = setTimeout(() => {
+        f.errors.push('gave up');
+        unsubscribe();
+        resolve();
+      }, giveUpAt - Date.now());
+      const done = () => {
+        clearTimeout(giveUp);
+        resolve();
+      };
+      const unsubscribe = client.subscribe<{ jobUpdated: JobState }>(
         { query: FOLLOW_JOB, variables: { id, after } },
         {
           next: (v) => {
@@ -36,9 +50,9 @@ async function followOne(client: ReturnType<typeof wsClient>, id: string, f: Fol
           },
           error: (err) => {
             f.errors.push(String((err as { code?: number; reason?: string })?.code ?? (err as Error)?.message ?? err));
-            resolve();
+            done();
           },
-          complete: () => resolve(),
+          complete: done,
         },
       );
     });
