@@ -12,6 +12,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 
 COPY src ./src
+COPY protocol ./protocol
 COPY migrations ./migrations
 COPY schema ./schema
 

@@ -2,14 +2,14 @@
 # Makes sure the Python worker's system dependencies are present. On Debian/Ubuntu as root it
 # installs what is missing with apt; elsewhere it says what to install (gpu-worker/requirements.txt
 # for pip, plus ffmpeg and espeak-ng from the system's package manager). `--test` adds what only the
-# tests need: Chromium for the browser test. `--bench` adds what bench/engines uses beyond that:
+# tests need: Chromium for the browser test, jsonschema for the contract checks. `--bench` adds what bench/engines uses beyond that:
 # festival (another English voice with known word times) and pocketsphinx-testdata (human speech).
 set -euo pipefail
 FOR_TESTS=${1:-}
 PY=${WORKER_PYTHON:-/usr/bin/python3}
 APT_PACKAGES="python3-psycopg python3-numpy python3-scipy python3-soundfile python3-torch python3-pytest python3-yaml
   espeak-ng libespeak-ng1 pocketsphinx python3-pocketsphinx pocketsphinx-en-us libspeexdsp1 ffmpeg sox flite"
-[ "$FOR_TESTS" = --test ] && APT_PACKAGES="$APT_PACKAGES chromium"
+[ "$FOR_TESTS" = --test ] && APT_PACKAGES="$APT_PACKAGES chromium python3-jsonschema"
 [ "$FOR_TESTS" = --bench ] && APT_PACKAGES="$APT_PACKAGES festival festvox-kallpc16k pocketsphinx-testdata"
 
 have_all() {
@@ -17,7 +17,7 @@ have_all() {
     command -v sox >/dev/null && command -v flite >/dev/null &&
     [ -x "$PY" ] && "$PY" -c 'import psycopg, numpy, scipy, soundfile, torch, pocketsphinx, pytest, yaml' 2>/dev/null &&
     ls /usr/lib/*/libspeexdsp.so.1 /usr/lib/*/libespeak-ng.so.1 >/dev/null 2>&1 &&
-    { [ "$FOR_TESTS" != --test ] || [ -x /usr/bin/chromium ]; } &&
+    { [ "$FOR_TESTS" != --test ] || { [ -x /usr/bin/chromium ] && "$PY" -c 'import jsonschema' 2>/dev/null; }; } &&
     { [ "$FOR_TESTS" != --bench ] || { command -v festival >/dev/null && dpkg -s pocketsphinx-testdata >/dev/null 2>&1; }; }
 }
 

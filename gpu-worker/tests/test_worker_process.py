@@ -15,12 +15,14 @@ import threading
 import time
 from pathlib import Path
 
+import jsonschema
 import numpy as np
 import psycopg
 import pytest
 import soundfile as sf
 
 from conftest import GPU_WORKER, boss_cli, create_job
+from voxgraph_worker import protocol
 from voxgraph_worker.engines.base import AlignedWord, AlignOutput, AudioData, Engine, EngineInfo, EngineInputError
 
 TESTS = Path(__file__).resolve().parent
@@ -190,8 +192,14 @@ def events(url, job_id):
 
 
 def final(url, job_id, timeout=20):
-    return wait_for(lambda: (r := job_row(url, job_id))["status"] in ("succeeded", "failed", "cancelled") and r,
-                    timeout)
+    """The job's row once it is final. A success's result must be the contract's (protocol/contract.ts):
+    every test that runs a job to success checks what the worker wrote against it."""
+    row = wait_for(lambda: (r := job_row(url, job_id))["status"] in ("succeeded", "failed", "cancelled") and r,
+                   timeout)
+    if row["status"] == "succeeded":
+        jsonschema.validate(row["result"], protocol.SCHEMAS["JobResult"])
+        assert row["result"]["kind"] == row["kind"], row["result"]
+    return row
 
 
 # --- specification ----------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from typing import Optional
 import psycopg
 
 from . import device as devices
-from . import jobstate, log
+from . import jobstate, log, protocol
 from .batching import BatchSizer
 from .config import Config
 from .db import Db
@@ -28,7 +28,7 @@ from .signals import ShutdownSignals
 from .storage import Storage
 
 # voxgraph.record_job_event() notifies here with the job's id when a job is cancelled.
-CANCEL_CHANNEL = "voxgraph_job_cancelled"
+CANCEL_CHANNEL = protocol.CHANNEL_JOB_CANCELLED
 EXIT_OK, EXIT_VERSION = 0, 3
 
 

@@ -18,7 +18,7 @@ from typing import Any, Callable, Optional
 
 import psycopg
 
-from . import audio_io, jobstate, log
+from . import audio_io, jobstate, log, protocol
 from .db import Db
 from .batching import BatchSizer, DeviceOutOfMemoryFailure, run_batch
 from .engines.base import AlignOutput, AudioData, Cancelled, Engine, EngineInputError, Task
@@ -107,7 +107,7 @@ class ClaimedJob:
 def _language(data: dict) -> Optional[str]:
     p = data.get("params")
     lang = p.get("language") if isinstance(p, dict) else None
-    return str(lang) if lang else ("en" if data.get("kind") in ("align", "synthesize") else None)
+    return str(lang) if lang else (protocol.DEFAULT_LANGUAGE if data.get("kind") in ("align", "synthesize") else None)
 
 
 def claim(db: Db, boss: PgBoss, registry: Registry, queue: str, limit: int = 1) -> tuple[bool, list[ClaimedJob]]:
@@ -259,10 +259,16 @@ class _Reporter:
 
 @dataclass
 class _Failure:
+    """An attempt that ended in an error. Whether it is retried is the contract's table
+    (protocol.JOB_ERRORS), decided nowhere else; a code missing from it is not retried."""
     code: str
     message: str
-    retryable: bool
     exc: Optional[BaseException] = None
+
+    @property
+    def retryable(self) -> bool:
+        info = protocol.JOB_ERRORS.get(self.code)
+        return bool(info and info.retryable)
 
 
 def _words(words: Any) -> list[dict]:
@@ -310,11 +316,11 @@ class Runner:
                 return Task(kind=kind, report=report, audio=self._input(job))
             if kind == "align":
                 return Task(kind=kind, report=report, audio=self._input(job), transcript=str(p["transcript"]),
-                            language=str(p.get("language") or "en"))
+                            language=str(p.get("language") or protocol.DEFAULT_LANGUAGE))
             if kind == "synthesize":
-                return Task(kind=kind, report=report, text=str(p["text"]), emotion=str(p.get("emotion") or "neutral"),
-                            voice=p.get("voice"), language=str(p.get("language") or "en"),
-                            intensity=float(p["intensity"]) if p.get("intensity") is not None else 0.5)
+                return Task(kind=kind, report=report, text=str(p["text"]), emotion=str(p.get("emotion") or protocol.DEFAULT_EMOTION),
+                            voice=p.get("voice"), language=str(p.get("language") or protocol.DEFAULT_LANGUAGE),
+                            intensity=float(p["intensity"]) if p.get("intensity") is not None else protocol.DEFAULT_INTENSITY)
         except KeyError as e:
             raise EngineInputError("INVALID_PARAMS", f"missing job parameter {e.args[0]!r}") from e
         raise EngineInputError("UNKNOWN_KIND", f"unknown job kind {kind!r}")
@@ -325,12 +331,12 @@ class Runner:
         if isinstance(out, Cancelled) or (task.cancelled and not isinstance(out, BaseException)):
             return out if isinstance(out, Cancelled) else Cancelled(job.control.reason or "cancelled")
         if isinstance(out, EngineInputError):
-            return _Failure(out.code, out.message, False, out)
+            return _Failure(out.code, out.message, out)
         if isinstance(out, DeviceOutOfMemoryFailure):
-            return _Failure(out.code, str(out), True, out)
+            return _Failure(out.code, str(out), out)
         if isinstance(out, BaseException):  # any engine bug: retry, never kill the loop
             log.error("engine error", exc=out, job=job.id)
-            return _Failure("ENGINE_ERROR", f"{type(out).__name__}: {out}", True, out)
+            return _Failure("ENGINE_ERROR", f"{type(out).__name__}: {out}", out)
         kind, p = task.kind, _params(job.data)
         if kind == "denoise":
             return {"kind": "denoise"}, out
@@ -378,7 +384,7 @@ class Runner:
             for job in jobs:
                 if job.engine is None:
                     err = job.engine_error or EngineInputError("ENGINE_UNAVAILABLE", "no engine for this job")
-                    ended[job.id] = self._settle(db, job, _Failure(err.code, err.message, False, err), monitor)
+                    ended[job.id] = self._settle(db, job, _Failure(err.code, err.message, err), monitor)
                 else:
                     by_engine.setdefault(id(job.engine), (job.engine, []))[1].append(job)
             for engine, group in by_engine.values():
@@ -398,12 +404,12 @@ class Runner:
             try:
                 ready.append((job, self._task(job, _Reporter(job, monitor, self.progress_interval))))
             except EngineInputError as e:
-                ended[job.id] = self._settle(db, job, _Failure(e.code, e.message, False, e), monitor)
+                ended[job.id] = self._settle(db, job, _Failure(e.code, e.message, e), monitor)
             except (audio_io.InputMissing, audio_io.DecodeFailed) as e:
-                ended[job.id] = self._settle(db, job, _Failure(e.code, str(e), False, e), monitor)
+                ended[job.id] = self._settle(db, job, _Failure(e.code, str(e), e), monitor)
             except Exception as e:
                 log.error("could not prepare the job", exc=e, job=job.id)
-                ended[job.id] = self._settle(db, job, _Failure("ENGINE_ERROR", f"{type(e).__name__}: {e}", True, e),
+                ended[job.id] = self._settle(db, job, _Failure("ENGINE_ERROR", f"{type(e).__name__}: {e}", e),
                                              monitor)
         if not ready:
             return ended
@@ -433,7 +439,7 @@ class Runner:
                 return reason
             code = RETRYABLE_CANCEL[reason]
             msg = "job timed out in the worker" if reason == "timeout" else "worker shutting down"
-            outcome = _Failure(code, msg, True, None)
+            outcome = _Failure(code, msg, None)
         try:
             if isinstance(outcome, _Failure):
                 return self.settle_failure(db, job, outcome)
@@ -448,7 +454,7 @@ class Runner:
         """Gives claimed jobs back without running them (shutdown): retried elsewhere."""
         for job in jobs:
             try:
-                self.settle_failure(db, job, _Failure("WORKER_SHUTDOWN", "worker shutting down", True, None))
+                self.settle_failure(db, job, _Failure("WORKER_SHUTDOWN", "worker shutting down", None))
             except Exception as e:
                 log.warning("could not hand the job back", job=job.id, error=str(e))
 
@@ -501,7 +507,7 @@ class Runner:
             for _, _, row in stored:
                 if row:
                     self.storage.delete(row["storage_key"])
-            return {job.id: self._settle(db, job, _Failure("ENGINE_ERROR", f"{type(e).__name__}: {e}", True, e), monitor)
+            return {job.id: self._settle(db, job, _Failure("ENGINE_ERROR", f"{type(e).__name__}: {e}", e), monitor)
                     for job, _, _ in items}
         for job, _, _ in items:
             monitor.done(job)

@@ -18,12 +18,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import pg from 'pg';
+import { CHANNELS } from '../../protocol/contract.ts';
 import type { Queryable } from '../db/pool.ts';
 import type { JobStatus } from '../jobs/kinds.ts';
 import type { Logger } from '../log.ts';
 import { jobVersions } from '../jobs/store.ts';
 
-export const JOB_EVENTS_CHANNEL = 'voxgraph_job_events';
+export const JOB_EVENTS_CHANNEL = CHANNELS.jobEvents;
 
 /** One event as its notification carries it (the job row's fields after the change). */
 export type JobEvent = {

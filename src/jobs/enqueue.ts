@@ -1,6 +1,7 @@
 // One mutation = one voxgraph.job row + its first event + one pg-boss job, in one transaction:
 // either the client gets a job id that a worker will run, or nothing was written.
 import { randomUUID } from 'node:crypto';
+import type { QueuePayload } from '../../protocol/contract.ts';
 import type { PgBoss } from 'pg-boss';
 import pg from 'pg';
 import { commitOutcomeUnknown, inTransaction } from '../db/pool.ts';
@@ -23,17 +24,6 @@ export type JobRequest = {
   input: { audioId: string } | { upload: StoredUpload } | null;
 };
 
-/**
- * What a worker reads from the pg-boss job (gpu-worker/voxgraph_worker relies on this shape). The
- * input's length, rate and channels let a worker size its batches by the memory the decoded
- * inputs will take before it decodes them.
- */
-export type QueuePayload = {
-  tenant: string;
-  kind: JobKind;
-  params: Record<string, unknown>;
-  input: { audioId: string; storageKey: string; durationSeconds: number; sampleRate: number; channels: number } | null;
-};
 
 /**
  * pg-boss runs its statements through this (`db` option), inside our transaction. Each distinct
@@ -64,14 +54,15 @@ export async function enqueueJob({ pool, boss, storage, limits, log }: EnqueueDe
       }
       const id = randomUUID();
       const job = await submitJob(client, { id, tenant: req.tenant, kind: req.kind, engine: req.engine, priority: req.priority, params: req.params, inputAudioId: input?.id ?? null });
-      const payload: QueuePayload = {
+      // The message's shape is the contract's; test/protocol.test.ts checks what lands in the queue.
+      const payload = {
         tenant: req.tenant,
         kind: req.kind,
         params: { ...req.params, ...(req.engine ? { engine: req.engine } : {}) },
         input: input
           ? { audioId: input.id, storageKey: input.storage_key, durationSeconds: input.duration_seconds, sampleRate: input.sample_rate, channels: input.channels }
           : null,
-      };
+      } as QueuePayload;
       await boss.send(req.kind, payload, { id, priority: -place, db: asBossDb(client) });
       return job;
     });

@@ -12,6 +12,8 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from .. import protocol
+
 # Called by an engine with a fraction in [0, 1]. It may raise Cancelled (the job was cancelled,
 # expired, or the worker is shutting down): engines let it propagate.
 ReportProgress = Callable[[float], None]
@@ -98,11 +100,11 @@ class Task:
     report: ReportProgress
     audio: Optional[AudioData] = None  # denoise, align
     transcript: str = ""  # align
-    language: str = "en"  # align, synthesize
+    language: str = protocol.DEFAULT_LANGUAGE  # align, synthesize
     text: str = ""  # synthesize
-    emotion: str = "neutral"  # synthesize
+    emotion: str = protocol.DEFAULT_EMOTION  # synthesize
     voice: Optional[str] = None  # synthesize
-    intensity: float = 0.5  # synthesize: 0 = flat, 1 = the emotion at full strength
+    intensity: float = protocol.DEFAULT_INTENSITY  # synthesize: 0 = flat, 1 = the emotion at full strength
     cancelled: bool = False  # set by report_all when this task's report raised Cancelled
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import math
 from typing import Mapping
 
+from .. import protocol
 from .base import EngineInputError
 
-EMOTIONS = ("neutral", "happy", "sad", "angry", "calm", "excited", "whisper")
+EMOTIONS = protocol.EMOTIONS
 
 
 def check_emotion(emotion: str) -> None:

@@ -1,5 +1,8 @@
 import { JOB_KINDS, JOB_STATUSES, type JobKind, type JobStatus } from '../../jobs/kinds.ts';
+import { EMOTIONS, LANGUAGES } from '../../../protocol/contract.ts';
 import { builder } from '../builder.ts';
+
+export { EMOTIONS, LANGUAGES };
 
 const upper = <T extends string>(values: readonly T[]) =>
   Object.fromEntries(values.map((v) => [v.toUpperCase(), { value: v }])) as Record<Uppercase<T>, { value: T }>;
@@ -11,8 +14,5 @@ export const JobStatusEnum = builder.enumType('JobStatus', {
   values: upper<JobStatus>(JOB_STATUSES),
 });
 
-export const EMOTIONS = ['neutral', 'happy', 'sad', 'angry', 'calm', 'excited', 'whisper'] as const;
 export const EmotionEnum = builder.enumType('Emotion', { values: upper(EMOTIONS) });
 
-/** The reference aligner's 11 languages; every CPU engine covers them too. */
-export const LANGUAGES = ['en', 'zh', 'yue', 'fr', 'de', 'it', 'ja', 'ko', 'pt', 'ru', 'es'] as const;

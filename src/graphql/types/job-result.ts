@@ -1,13 +1,12 @@
+import { JobResult, type Word } from '../../../protocol/contract.ts';
 import type { JobRow } from '../../jobs/rows.ts';
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
 import { AudioRef } from './audio.ts';
 
-type Word = { text: string; start: number; end: number; confidence?: number | null };
-type ResultShape =
-  | { kind: 'denoise'; audioId: string }
-  | { kind: 'align'; words: Word[]; language: string; notes?: Record<string, unknown> }
-  | { kind: 'synthesize'; audioId: string; words: Word[] };
+// The result a worker wrote (protocol/contract.ts's JobResult), with the audio row's id where the
+// kind has one.
+type ResultShape = Extract<JobResult, { kind: 'align' }> | (Extract<JobResult, { kind: 'denoise' | 'synthesize' }> & { audioId: string });
 
 export const AlignedWordRef = builder.objectRef<Word>('AlignedWord').implement({
   description: 'One word of a transcript with its time span in seconds from the start of the audio.',
@@ -35,17 +34,17 @@ const AlignResult = builder.objectRef<Extract<ResultShape, { kind: 'align' }>>('
     language: t.exposeString('language'),
     denoised: t.boolean({
       description: 'Whether the engine denoised the audio before aligning it (it does so when the audio is noisy).',
-      resolve: (r) => Boolean(r.notes?.denoised),
+      resolve: (r) => r.notes.denoised ?? false,
     }),
     snrDb: t.float({
       nullable: true,
       description: 'The signal-to-noise ratio the aligner estimated for the input, in dB (null when the engine gives none).',
-      resolve: (r) => (typeof r.notes?.snrDb === 'number' ? r.notes.snrDb : null),
+      resolve: (r) => r.notes.snrDb ?? null,
     }),
     engine: t.string({
       nullable: true,
       description: 'The engine that produced the word times (e.g. pocketsphinx or espeak-dtw under "auto").',
-      resolve: (r) => (typeof r.notes?.engine === 'string' ? r.notes.engine : null),
+      resolve: (r) => r.notes.engine ?? null,
     }),
   }),
 });
@@ -53,7 +52,7 @@ const AlignResult = builder.objectRef<Extract<ResultShape, { kind: 'align' }>>('
 const SynthesizeResult = builder.objectRef<Extract<ResultShape, { kind: 'synthesize' }>>('SynthesizeResult').implement({
   fields: (t) => ({
     audio: t.field({ type: AudioRef, resolve: (r, _a, ctx) => audioOf(ctx, r.audioId) }),
-    words: t.field({ type: [AlignedWordRef], description: 'Where each word of the text is spoken in the audio.', resolve: (r) => r.words ?? [] }),
+    words: t.field({ type: [AlignedWordRef], description: 'Where each word of the text is spoken in the audio.', resolve: (r) => r.words }),
   }),
 });
 
@@ -62,16 +61,14 @@ export const JobResultUnion = builder.unionType('JobResult', {
   resolveType: (r: ResultShape) => ({ denoise: 'DenoiseResult', align: 'AlignResult', synthesize: 'SynthesizeResult' })[r.kind],
 });
 
-/** The result of a SUCCEEDED job, shaped for the union; null for any other status. */
+/**
+ * The result of a SUCCEEDED job, shaped for the union; null for any other status. A stored result
+ * that does not match the contract is an error (logged, INTERNAL_SERVER_ERROR for the field), not a
+ * silent null: a worker and an API that disagree must be noticed.
+ */
 export function resultOf(job: JobRow): ResultShape | null {
   if (job.status !== 'succeeded' || !job.result) return null;
-  const r = job.result as Record<string, unknown>;
-  switch (job.kind) {
-    case 'denoise':
-      return { kind: 'denoise', audioId: job.result_audio_id! };
-    case 'align':
-      return { kind: 'align', words: (r.words as Word[]) ?? [], language: String(r.language ?? ''), notes: r.notes as Record<string, unknown> };
-    case 'synthesize':
-      return { kind: 'synthesize', audioId: job.result_audio_id!, words: (r.words as Word[]) ?? [] };
-  }
+  const r = JobResult.parse(job.result);
+  if (r.kind !== job.kind) throw new Error(`job ${job.id}: a ${r.kind} result on a ${job.kind} job`);
+  return r.kind === 'align' ? r : { ...r, audioId: job.result_audio_id! };
 }

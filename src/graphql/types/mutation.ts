@@ -1,3 +1,4 @@
+import { DEFAULTS } from '../../../protocol/contract.ts';
 import { cancelJob } from '../../jobs/cancel.ts';
 import { enqueueJob, storeUploadRow } from '../../jobs/enqueue.ts';
 import { checkEngineChoice } from '../../engines/catalog.ts';
@@ -59,7 +60,7 @@ builder.mutationType({
       resolve: (_r, { input }, ctx) => {
         tenantOf(ctx);
         const v = validate(alignRules(ctx.deps.config.maxTranscriptChars), input);
-        return submit(ctx, 'align', v, { transcript: v.transcript, language: v.language ?? 'en' }, v);
+        return submit(ctx, 'align', v, { transcript: v.transcript, language: v.language ?? DEFAULTS.language }, v);
       },
     }),
     synthesize: t.field({
@@ -69,7 +70,7 @@ builder.mutationType({
       resolve: (_r, { input }, ctx) => {
         tenantOf(ctx);
         const v = validate(synthesizeRules(ctx.deps.config.maxTextChars), input);
-        const params = { text: v.text, emotion: v.emotion ?? 'neutral', voice: v.voice ?? null, language: v.language ?? 'en', intensity: v.intensity ?? 0.5, sampleRate: v.sampleRate ?? null };
+        const params = { text: v.text, emotion: v.emotion ?? DEFAULTS.emotion, voice: v.voice ?? null, language: v.language ?? DEFAULTS.language, intensity: v.intensity ?? DEFAULTS.intensity, sampleRate: v.sampleRate ?? null };
         return submit(ctx, 'synthesize', null, params, v);
       },
     }),
