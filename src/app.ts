@@ -2,7 +2,6 @@
 // storage, the HTTP/WebSocket server, the stalled-job reconciler and the worker processes.
 // main.ts runs it for `npm start`; the tests run it in-process.
 import { mkdirSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { ApiKeys, developmentKey } from './auth/api-keys.ts';
 import type { Config } from './config.ts';
@@ -21,6 +20,7 @@ import { sweepOrphanFiles } from './storage/orphan-sweep.ts';
 import { LocalDiskStorage } from './storage/local-disk.ts';
 import { signingSecret, UrlSigner } from './storage/signed-url.ts';
 import { AudioVerifier } from './uploads/verify.ts';
+import { workerEnv } from './workers/worker-env.ts';
 import { WorkerSupervisor } from './workers/supervisor.ts';
 
 export type App = {
@@ -90,20 +90,7 @@ async function startOn(config: Config, databaseUrl: string, embedded: EmbeddedDa
     count: config.workers,
     log,
     stopBudgetSeconds: workerGraceSeconds + workerHandbackSeconds,
-    env: {
-      // Workers share this machine's cores with each other and with this process (unless told
-      // otherwise): a torch op split over threads waits for its slowest one, and a thread whose
-      // core is busy elsewhere makes every op wait (measured: a 2 s clip's denoise took 33 ms of
-      // wall time for 13 ms of CPU with two threads on two busy cores).
-      WORKER_TORCH_THREADS: String(Math.max(1, Math.floor(availableParallelism() / (config.workers + 1)))),
-      ...baseEnv,
-      DATABASE_URL: databaseUrl,
-      DATA_DIR: config.dataDir,
-      WORKER_CONCURRENCY: String(config.workerConcurrency),
-      WORKER_SHUTDOWN_GRACE_SECONDS: String(workerGraceSeconds),
-      WORKER_HANDBACK_SECONDS: String(workerHandbackSeconds),
-      LOG_LEVEL: config.logLevel === 'silent' ? 'error' : config.logLevel,
-    },
+    env: workerEnv(config, databaseUrl, baseEnv),
   });
   workers.start();
 

@@ -18,7 +18,8 @@ const EnvSchema = z.object({
   DATA_DIR: z.string().default('./.data'),
   EMBEDDED_PG_PORT: int(54329, 1),
   WORKERS: int(1),
-  WORKER_CONCURRENCY: int(1, 1),
+  // A number of slots, or `auto` (the worker sizes it from free GPU memory; 1 on the CPU).
+  WORKER_CONCURRENCY: z.preprocess((v) => (typeof v === 'string' ? v.trim().toLowerCase() || undefined : v), z.union([z.literal('auto'), z.coerce.number().int().min(1)]).default(1)),
   WORKER_PYTHON: z.string().default('/usr/bin/python3'),
   API_KEYS: z.string().optional(),
   SIGNING_SECRET: z.string().min(16).optional(),
@@ -89,7 +90,7 @@ export type Config = {
   dataDir: string;
   embeddedPgPort: number;
   workers: number;
-  workerConcurrency: number;
+  workerConcurrency: number | 'auto';
   workerPython: string;
   apiKeys: Map<string, string> | undefined; // key -> tenant; undefined = development key
   signingSecret: string | undefined;

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { ConfigError, LOG_LEVELS, loadConfig, parseApiKeys } from '../src/config.ts';
 import { WORKER_DIR } from '../src/workers/supervisor.ts';
+import { workerEnv } from '../src/workers/worker-env.ts';
 
 test('tenant names must be safe directory names', () => {
   for (const tenant of ['.', '..', '.hidden', '-x', 'a/b', '', 'x'.repeat(64)]) {
@@ -25,11 +26,33 @@ test('the orphan sweep cannot be set to remove files a write may still be finish
   assert.equal(loadConfig({ STORAGE_ORPHAN_AGE_SECONDS: '660' }).storageSweep.orphanAgeSeconds, 660);
 });
 
-test('every LOG_LEVEL the API accepts is one its workers accept too (npm start passes it on)', () => {
-  // LOG_LEVEL=fatal once left every worker of `npm start` exiting with a configuration error.
+test('every worker setting npm start passes is one its workers accept, with the same meaning', () => {
+  // The values the API accepts for what it hands on (src/workers/worker-env.ts), each through both
+  // parsers. LOG_LEVEL=fatal and WORKER_CONCURRENCY=auto once left npm start unable to run workers.
+  const cases: Array<Record<string, string>> = [
+    ...LOG_LEVELS.map((l) => ({ LOG_LEVEL: l })),
+    ...['1', '4', 'auto', 'AUTO'].map((c) => ({ WORKER_CONCURRENCY: c })),
+    ...['0', '2.5', '20'].map((g) => ({ WORKER_SHUTDOWN_GRACE_SECONDS: g })),
+    ...['0.5', '5'].map((h) => ({ WORKER_HANDBACK_SECONDS: h })),
+  ];
+  const envs = cases.map((c) => workerEnv(loadConfig(c), 'postgres://db/x', {}));
   const script = `import json, sys
 from voxgraph_worker import config
-print(json.dumps([config.load({"DATABASE_URL": "postgres://x/y", "DATA_DIR": "/tmp", "LOG_LEVEL": l}).log_level for l in sys.argv[1:]]))`;
-  const levels = JSON.parse(execFileSync('/usr/bin/python3', ['-c', script, ...LOG_LEVELS], { cwd: WORKER_DIR, encoding: 'utf8' }));
-  assert.equal(levels.length, LOG_LEVELS.length);
+out = []
+for env in json.load(sys.stdin):
+    c = config.load(env)
+    out.append([c.log_level, "auto" if c.concurrency_auto else c.concurrency, c.shutdown_grace_seconds, c.handback_seconds])
+print(json.dumps(out))`;
+  const seen: Array<[string, number | string, number, number]> = JSON.parse(
+    execFileSync('/usr/bin/python3', ['-c', script], { cwd: WORKER_DIR, encoding: 'utf8', input: JSON.stringify(envs) }),
+  );
+  const pyLevel: Record<string, string> = { warn: 'warning', trace: 'debug' };
+  cases.forEach((c, i) => {
+    const cfg = loadConfig(c);
+    assert.deepEqual(
+      seen[i],
+      [pyLevel[cfg.logLevel] ?? cfg.logLevel, cfg.workerConcurrency, cfg.shutdown.workerGraceSeconds, cfg.shutdown.workerHandbackSeconds],
+      JSON.stringify(c),
+    );
+  });
 });
