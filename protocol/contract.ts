@@ -138,5 +138,21 @@ export const SynthesizeResult = z.object({ kind: z.literal('synthesize'), words:
 export const JobResult = z.discriminatedUnion('kind', [DenoiseResult, AlignResult, SynthesizeResult]);
 export type JobResult = z.infer<typeof JobResult>;
 
+// --- the engine descriptor (worker → API: voxgraph.worker.engines, one per engine) -------------
+
+/** What a worker says about one engine it offers (registry.py describe(), every heartbeat). */
+export const EngineDescriptor = z.object({
+  kind: z.enum(JOB_KINDS),
+  name: z.string().min(1),
+  version: z.string(),
+  device: z.string().describe('"cpu", "cuda:0", …'),
+  languages: z.array(z.string()).describe('Empty: language independent.'),
+  voices: z.record(z.string(), z.array(z.string())).describe('Voices by language.'),
+  maxBatch: z.number().int().min(1),
+  plugin: z.boolean().describe('A reference-model plug-in (weights on disk) rather than a built-in CPU engine.'),
+  default: z.boolean().describe('The default of its kind for at least one language on this worker.'),
+});
+export type EngineDescriptor = z.infer<typeof EngineDescriptor>;
+
 /** Every message of the contract, by name: what protocol/schema.json holds. */
-export const MESSAGES = { QueuePayload, JobResult, JobInput, Word } as const;
+export const MESSAGES = { QueuePayload, JobResult, JobInput, Word, EngineDescriptor } as const;

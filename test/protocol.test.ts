@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
-import { CHANNELS, DEFAULTS, JobResult, QueuePayload } from '../protocol/contract.ts';
+import { CHANNELS, DEFAULTS, EngineDescriptor, JobResult, QueuePayload } from '../protocol/contract.ts';
 import { speech } from './support/audio.ts';
 import { gql, gqlUpload } from './support/client.ts';
 import { followJobs } from './support/follow.ts';
@@ -60,6 +60,16 @@ test('every message the API enqueues is a QueuePayload, and every result a worke
   for (const r of results.rows) {
     const result = JobResult.parse(r.result);
     assert.equal(result.kind, r.kind);
+  }
+});
+
+test("what a live worker says about its engines is the contract's EngineDescriptor", async () => {
+  await waitReady(s.url);
+  const { rows } = await db.query(`SELECT engines FROM voxgraph.worker`);
+  assert.ok(rows.length >= 1);
+  for (const row of rows) {
+    assert.ok(row.engines.length >= 3, 'an engine of every kind');
+    for (const e of row.engines) EngineDescriptor.strict().parse(e);
   }
 });
 

@@ -1,6 +1,6 @@
 """pg-boss's own SQL, run from Python, against the real pg-boss (Node) on the same database.
 
-Each test reads as one rule of the protocol in /work/shared/notes/pg-boss-protocol.md.
+Each test reads as one rule of pg-boss's part of the protocol (docs/protocol.md, "pg-boss's part").
 """
 
 from __future__ import annotations

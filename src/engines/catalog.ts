@@ -3,24 +3,14 @@
 // One entry per (kind, name) across workers; a worker whose heartbeat is older than
 // WORKER_READY_SECONDS is not live and does not count.
 import type pg from 'pg';
-import { z } from 'zod';
+import { EngineDescriptor } from '../../protocol/contract.ts';
 import { apiError, ErrorCode } from '../errors.ts';
-import { JOB_KINDS, type JobKind } from '../jobs/kinds.ts';
+import type { JobKind } from '../jobs/kinds.ts';
 import { liveWorkers } from '../jobs/store.ts';
 
-// What one worker says about one engine. Parsed leniently: a worker of another version may add
-// fields, and a malformed entry is skipped rather than failing the query.
-const WorkerEngine = z.object({
-  kind: z.string(),
-  name: z.string(),
-  version: z.string().default(''),
-  device: z.string().default('cpu'),
-  languages: z.array(z.string()).default([]),
-  voices: z.record(z.string(), z.array(z.string())).default({}),
-  maxBatch: z.number().int().default(1),
-  plugin: z.boolean().default(false),
-  default: z.boolean().default(false),
-});
+// What one worker says about one engine: the contract's EngineDescriptor. A worker of another
+// version may add fields (ignored); a malformed entry is skipped rather than failing the query.
+const WorkerEngine = EngineDescriptor;
 
 export type EngineEntry = {
   kind: string;
@@ -40,7 +30,7 @@ export async function listEngines(db: pg.Pool, liveWithinSeconds: number): Promi
   for (const w of await liveWorkers(db, liveWithinSeconds)) {
     for (const raw of Array.isArray(w.engines) ? w.engines : []) {
       const p = WorkerEngine.safeParse(raw);
-      if (!p.success || !(JOB_KINDS as readonly string[]).includes(p.data.kind)) continue;
+      if (!p.success) continue;
       const e = p.data;
       const key = `${e.kind}/${e.name}`;
       const entry = byKey.get(key) ?? { kind: e.kind, name: e.name, versions: [], devices: [], languages: [], voices: {}, maxBatch: 1, plugin: e.plugin, isDefault: false, workers: 0 };
