@@ -16,7 +16,8 @@ import pytest
 from voxgraph_worker import protocol
 from voxgraph_worker.engines import espeak
 from voxgraph_worker.engines.emotion import EMOTIONS
-from voxgraph_worker.runner import RETRYABLE_CANCEL, _Failure
+from voxgraph_worker.outcomes import RECORDED_AS, JobFailure
+from voxgraph_worker.runner import _Failure
 
 WORKER = Path(protocol.__file__).resolve().parent
 # A code given where a job error is made: EngineInputError("CODE", …), _Failure("CODE", …),
@@ -31,7 +32,7 @@ def raised_codes() -> set[str]:
             continue
         for m in RAISED.finditer(path.read_text()):
             codes.add(next(g for g in m.groups() if g))
-    return codes | set(RETRYABLE_CANCEL.values())
+    return codes | {code for code, _ in RECORDED_AS.values()}
 
 
 def test_every_code_the_worker_raises_is_in_the_contract():
@@ -43,7 +44,17 @@ def test_every_code_the_worker_raises_is_in_the_contract():
 def test_retrying_is_decided_by_the_table_alone():
     for code, info in protocol.JOB_ERRORS.items():
         assert _Failure(code, "x").retryable is info.retryable
+        assert JobFailure("x", code).retryable is info.retryable
     assert _Failure("NOT_A_CODE", "x").retryable is False
+
+
+def test_every_failure_the_worker_raises_is_a_job_failure_with_a_contract_code():
+    from voxgraph_worker.audio_io import DecodeFailed, InputMissing
+    from voxgraph_worker.batching import DeviceOutOfMemoryFailure
+    from voxgraph_worker.engines.base import EngineInputError
+    for exc in (InputMissing("x"), DecodeFailed("x"), DeviceOutOfMemoryFailure("x"), EngineInputError("EMPTY_TEXT", "x")):
+        assert isinstance(exc, JobFailure) and exc.code in protocol.JOB_ERRORS and exc.message == "x"
+    assert DeviceOutOfMemoryFailure("x").retryable and not DecodeFailed("x").retryable
 
 
 def test_the_engines_lists_are_the_contract_lists():

@@ -19,14 +19,15 @@ import numpy as np
 import soundfile as sf
 
 from .engines.base import AudioData
+from .outcomes import JobFailure
 from .engines.dsp import resample
 
 
-class InputMissing(Exception):
+class InputMissing(JobFailure):
     code = "INPUT_MISSING"
 
 
-class DecodeFailed(Exception):
+class DecodeFailed(JobFailure):
     code = "DECODE_FAILED"
 
 

@@ -14,13 +14,14 @@ import threading
 from typing import Callable
 
 from . import device as devices
+from .outcomes import JobFailure
 from . import log
 from .engines.base import Engine, Task, is_out_of_memory
 
 RECOVER_AFTER = 20
 
 
-class DeviceOutOfMemoryFailure(Exception):
+class DeviceOutOfMemoryFailure(JobFailure):
     code = "DEVICE_OUT_OF_MEMORY"
 
 

@@ -22,6 +22,7 @@ from .batching import BatchSizer
 from .config import Config
 from .db import Db
 from .pgboss import PgBoss, SchemaVersionMismatch, error_output
+from .outcomes import CancelReason
 from .registry import Registry, describe
 from .runner import ClaimedJob, Runner, claim
 from .signals import ShutdownSignals
@@ -71,7 +72,7 @@ class Worker:
                 job = self._held.get(n.payload.strip())
             if job is not None:
                 log.info("job cancelled by the API; stopping the engine", job=job.id)
-                job.control.cancel("cancelled")
+                job.control.cancel(CancelReason.CANCELLED)
         else:
             q = n.payload.strip()  # pg-boss's payload is the queue name: it has work again
             if q not in self.cfg.queues:
@@ -317,7 +318,7 @@ class Worker:
             left = list(self._held.values())
         for job in left:
             log.info("grace period over; handing the job back", job=job.id)
-            job.control.cancel("shutdown")  # the runner fails it with WORKER_SHUTDOWN (retryable)
+            job.control.cancel(CancelReason.SHUTDOWN)  # the runner fails it with WORKER_SHUTDOWN (retryable)
         settle_deadline = time.monotonic() + self.cfg.handback_seconds
         while self._busy and time.monotonic() < settle_deadline:
             self._service(0.1)

@@ -23,11 +23,11 @@ from .db import Db
 from .batching import BatchSizer, DeviceOutOfMemoryFailure, run_batch
 from .engines.base import AlignOutput, AudioData, Cancelled, Engine, EngineInputError, Task
 from .engines.dsp import resample
+from .outcomes import RECORDED_AS, CancelReason, JobFailure, Outcome
 from .pgboss import PgBoss, error_output
 from .registry import Registry, select
 from .storage import Storage
 
-RETRYABLE_CANCEL = {"timeout": "JOB_TIMEOUT", "shutdown": "WORKER_SHUTDOWN"}
 FLOAT32 = 4
 # How long a settle keeps retrying a database that went away (a restart, a failover, a dropped
 # connection), beyond the job's own heartbeat: a finished result is worth waiting for, and past
@@ -56,9 +56,9 @@ class Control:
     """Cancellation of one running attempt; report() raises once it is set."""
 
     event: threading.Event = field(default_factory=threading.Event)
-    reason: Optional[str] = None  # cancelled | lost | timeout | shutdown
+    reason: Optional[CancelReason] = None
 
-    def cancel(self, reason: str) -> None:
+    def cancel(self, reason: CancelReason) -> None:
         if not self.event.is_set():
             self.reason = reason
             self.event.set()
@@ -197,7 +197,7 @@ class _Monitor(threading.Thread):
                 live = list(self.live.values())
             for job in live:
                 if now >= job.deadline:
-                    job.control.cancel("timeout")
+                    job.control.cancel(CancelReason.TIMEOUT)
             deadlines = [j.deadline for j in live if j.deadline > now]
             self._wake.wait(max(0.0, min([next_beat, *deadlines]) - now))
             self._wake.clear()
@@ -220,7 +220,7 @@ class _Monitor(threading.Thread):
                     if job.id not in held:
                         log.warning("claim lost (cancelled, expired or retried elsewhere); stopping the engine",
                                     job=job.id)
-                        job.control.cancel("lost")
+                        job.control.cancel(CancelReason.LOST)
             except psycopg.Error as e:
                 # Keep running: the next beat retries on a fresh connection. If the database stays
                 # away the supervisor expires the jobs and their settles are fenced out.
@@ -244,9 +244,9 @@ class _Reporter:
     def __call__(self, fraction: float) -> None:
         ctl = self.job.control
         if not ctl.event.is_set() and time.monotonic() >= self.job.deadline:
-            ctl.cancel("timeout")
+            ctl.cancel(CancelReason.TIMEOUT)
         if ctl.event.is_set():
-            raise Cancelled(ctl.reason or "cancelled")
+            raise Cancelled(ctl.reason or CancelReason.CANCELLED)
         try:
             f = min(1.0, max(0.0, float(fraction)))
         except (TypeError, ValueError):
@@ -329,11 +329,9 @@ class Runner:
     def _outcome(self, job: ClaimedJob, task: Task, out: object) -> Any:
         """An engine output (or exception) -> (result, audio) | Cancelled | _Failure."""
         if isinstance(out, Cancelled) or (task.cancelled and not isinstance(out, BaseException)):
-            return out if isinstance(out, Cancelled) else Cancelled(job.control.reason or "cancelled")
-        if isinstance(out, EngineInputError):
+            return out if isinstance(out, Cancelled) else Cancelled(job.control.reason or CancelReason.CANCELLED)
+        if isinstance(out, JobFailure):  # input that cannot succeed, or a device out of memory
             return _Failure(out.code, out.message, out)
-        if isinstance(out, DeviceOutOfMemoryFailure):
-            return _Failure(out.code, str(out), out)
         if isinstance(out, BaseException):  # any engine bug: retry, never kill the loop
             log.error("engine error", exc=out, job=job.id)
             return _Failure("ENGINE_ERROR", f"{type(out).__name__}: {out}", out)
@@ -372,11 +370,11 @@ class Runner:
             chunks.append(cur)
         return chunks
 
-    def run_batch(self, db: Db, jobs: list[ClaimedJob]) -> dict[str, str]:
+    def run_batch(self, db: Db, jobs: list[ClaimedJob]) -> dict[str, Outcome]:
         """Runs claimed attempts to their end: jobs that share an engine go to it together, in
         chunks within its cap and the memory budget; inputs are decoded just before their chunk
         runs, and each chunk is settled as soon as it ends. Returns job id -> how it ended."""
-        ended: dict[str, str] = {}
+        ended: dict[str, Outcome] = {}
         monitor = _Monitor(db, self.boss, jobs)
         monitor.start()
         try:
@@ -394,19 +392,17 @@ class Runner:
             monitor.stop()
         return ended
 
-    def _run_chunk(self, db: Db, engine: Engine, chunk: list[ClaimedJob], monitor: _Monitor) -> dict[str, str]:
-        ended: dict[str, str] = {}
+    def _run_chunk(self, db: Db, engine: Engine, chunk: list[ClaimedJob], monitor: _Monitor) -> dict[str, Outcome]:
+        ended: dict[str, Outcome] = {}
         ready: list[tuple[ClaimedJob, Task]] = []
         for job in chunk:
             if job.control.event.is_set():  # cancelled, lost, timed out or handed back while waiting
-                ended[job.id] = self._settle(db, job, Cancelled(job.control.reason or "cancelled"), monitor)
+                ended[job.id] = self._settle(db, job, Cancelled(job.control.reason or CancelReason.CANCELLED), monitor)
                 continue
             try:
                 ready.append((job, self._task(job, _Reporter(job, monitor, self.progress_interval))))
-            except EngineInputError as e:
+            except JobFailure as e:  # bad parameters, a missing or undecodable input
                 ended[job.id] = self._settle(db, job, _Failure(e.code, e.message, e), monitor)
-            except (audio_io.InputMissing, audio_io.DecodeFailed) as e:
-                ended[job.id] = self._settle(db, job, _Failure(e.code, str(e), e), monitor)
             except Exception as e:
                 log.error("could not prepare the job", exc=e, job=job.id)
                 ended[job.id] = self._settle(db, job, _Failure("ENGINE_ERROR", f"{type(e).__name__}: {e}", e),
@@ -427,18 +423,17 @@ class Runner:
         return ended
 
     # --- settling ------------------------------------------------------------------------------
-    def _settle(self, db: Db, job: ClaimedJob, outcome: Any, monitor: _Monitor) -> str:
+    def _settle(self, db: Db, job: ClaimedJob, outcome: Any, monitor: _Monitor) -> Outcome:
         """One job's end (a failure, a cancellation, or a success the batch path handed back)."""
         monitor.done(job)
         elapsed = round(time.monotonic() - job.claimed_at, 3)
         if isinstance(outcome, Cancelled) or (isinstance(outcome, tuple) and job.control.event.is_set()):
-            reason = job.control.reason or "cancelled"
-            if reason not in RETRYABLE_CANCEL:
+            reason = CancelReason(job.control.reason or CancelReason.CANCELLED)
+            if reason not in RECORDED_AS:
                 # Cancelled/lost: someone else owns the job now; write nothing.
-                log.info("job stopped", job=job.id, reason=reason, seconds=elapsed)
-                return reason
-            code = RETRYABLE_CANCEL[reason]
-            msg = "job timed out in the worker" if reason == "timeout" else "worker shutting down"
+                log.info("job stopped", job=job.id, reason=reason.value, seconds=elapsed)
+                return Outcome(reason.value)
+            code, msg = RECORDED_AS[reason]
             outcome = _Failure(code, msg, None)
         try:
             if isinstance(outcome, _Failure):
@@ -448,7 +443,7 @@ class Runner:
             # The claim stays active; pg-boss's supervisor recovers it after the heartbeat lapses.
             log.error("settle failed", exc=e, job=job.id)
             db.reset()
-            return "settle_error"
+            return Outcome.SETTLE_ERROR
 
     def hand_back(self, db: Db, jobs: list[ClaimedJob]) -> None:
         """Gives claimed jobs back without running them (shutdown): retried elsewhere."""
@@ -458,7 +453,7 @@ class Runner:
             except Exception as e:
                 log.warning("could not hand the job back", job=job.id, error=str(e))
 
-    def settle_failure(self, db: Db, job: ClaimedJob, f: _Failure) -> str:
+    def settle_failure(self, db: Db, job: ClaimedJob, f: _Failure) -> Outcome:
         output = error_output(f.exc, name=type(f.exc).__name__ if f.exc else "WorkerError", message=f.message,
                               code=f.code)
         for attempt in range(3):
@@ -469,12 +464,12 @@ class Runner:
                         hit = self.boss.fail(conn, job.queue, job.id, job.retry_count, output, terminal=not f.retryable)
                         if not hit:
                             log.info("failure not recorded: claim already gone", job=job.id, code=f.code)
-                            return "lost"
+                            return Outcome.LOST
                         state = self.boss.state(conn, job.queue, job.id)
                         status = "failed" if state == "failed" else "retrying"
                         jobstate.record(conn, job.id, status, error_code=f.code, error_message=f.message[:2000])
                 log.info("job " + status, job=job.id, code=f.code, attempt=job.retry_count + 1)
-                return status
+                return Outcome(status)
             except psycopg.OperationalError as e:
                 # Safe to retry: fail.sql is fenced, a second run after a lost commit hits 0 rows.
                 log.warning("fail settle: database error, retrying", job=job.id, error=str(e))
@@ -493,7 +488,7 @@ class Runner:
                 "duration": enc.duration, "sample_rate": enc.sample_rate, "channels": enc.channels}
 
     def _settle_successes(self, db: Db, items: list[tuple[ClaimedJob, dict, Optional[AudioData]]],
-                          monitor: _Monitor) -> dict[str, str]:
+                          monitor: _Monitor) -> dict[str, Outcome]:
         """The successes of a chunk in one transaction: pg-boss completes them (fenced), their result
         rows and SUCCEEDED events are written together. A job whose claim is gone is left out (and
         its file removed); when a row turns out final (a cancel that raced the settle), the
@@ -511,7 +506,7 @@ class Runner:
                     for job, _, _ in items}
         for job, _, _ in items:
             monitor.done(job)
-        ended: dict[str, str] = {}
+        ended: dict[str, Outcome] = {}
         queue = items[0][0].queue
         attempts = [(j.id, j.retry_count) for j, _, _ in stored]
         try:
@@ -522,23 +517,23 @@ class Runner:
             return self._settle_one_by_one(db, items, stored, monitor)
         except _CommitUnknown as e:
             log.error("batch settle: commit outcome unknown", exc=e.error, jobs=[i for i, _ in attempts])
-            return {job.id: "settle_error" for job, _, _ in stored}
+            return {job.id: Outcome.SETTLE_ERROR for job, _, _ in stored}
         except psycopg.Error as e:
             log.warning("batch settle failed; settling the jobs one by one", error=str(e))
             return self._settle_one_by_one(db, items, stored, monitor)
         for job, _, row in stored:
             if job.id in held:
-                ended[job.id] = "succeeded"
+                ended[job.id] = Outcome.SUCCEEDED
                 log.info("job succeeded", job=job.id, seconds=round(time.monotonic() - job.claimed_at, 3),
                          batch=len(stored))
             else:
                 if row:
                     self.storage.delete(row["storage_key"])
-                ended[job.id] = "lost"
-                log.info("result discarded", job=job.id, reason="lost")
+                ended[job.id] = Outcome.LOST
+                log.info("result discarded", job=job.id, reason=Outcome.LOST.value)
         return ended
 
-    def _settle_one_by_one(self, db: Db, items, stored, monitor: _Monitor) -> dict[str, str]:
+    def _settle_one_by_one(self, db: Db, items, stored, monitor: _Monitor) -> dict[str, Outcome]:
         for _, _, row in stored:
             if row:
                 self.storage.delete(row["storage_key"])
@@ -555,7 +550,7 @@ class Runner:
             events = [{"id": j.id, "status": "succeeded", "progress": 1, "result": r,
                        "result_audio_id": row["id"] if row else None} for j, r, row in kept]
             if None in jobstate.record_many(conn, events):
-                raise _Abort("final")
+                raise _Abort(Outcome.FINAL)
             return held
         return self._commit_retrying(db, queue, [(j.id, j.retry_count) for j, _, _ in stored],
                                      max(j.heartbeat_seconds for j, _, _ in stored), body, "batch settle")
@@ -601,7 +596,7 @@ class Runner:
                 raise
 
     def _settle_success(self, db: Db, job: ClaimedJob, result: dict, audio: Optional[AudioData],
-                        seconds: float) -> str:
+                        seconds: float) -> Outcome:
         row = self._store_result(job, audio)
         key = row["storage_key"] if row else None
         audio_id = row["id"] if row else None
@@ -611,9 +606,9 @@ class Runner:
                 jobstate.insert_result_audios(conn, [row])
             if not self.boss.complete(conn, job.queue, job.id, job.retry_count,
                                       {"resultAudioId": audio_id, "engine": job.engine.info.name}):
-                raise _Abort("lost")
+                raise _Abort(Outcome.LOST)
             if jobstate.record(conn, job.id, "succeeded", progress=1, result=result, result_audio_id=audio_id) is None:
-                raise _Abort("final")
+                raise _Abort(Outcome.FINAL)
         try:
             try:
                 self._commit_retrying(db, job.queue, [(job.id, job.retry_count)], job.heartbeat_seconds, body,
@@ -624,16 +619,16 @@ class Runner:
         except _Abort as a:
             if key:
                 self.storage.delete(key)
-            if a.reason == "final":
+            if a.reason is Outcome.FINAL:
                 self._end_not_runnable(db, job)
-            log.info("result discarded", job=job.id, reason=a.reason)
+            log.info("result discarded", job=job.id, reason=a.reason.value)
             return a.reason
         except BaseException:
             if key:
                 self.storage.delete(key)
             raise
         log.info("job succeeded", job=job.id, seconds=seconds, result_audio=audio_id)
-        return "succeeded"
+        return Outcome.SUCCEEDED
 
     def _end_not_runnable(self, db: Db, job: ClaimedJob) -> None:
         with db.lock:
@@ -651,6 +646,6 @@ class _CommitUnknown(Exception):
 
 
 class _Abort(Exception):
-    def __init__(self, reason: str):
+    def __init__(self, reason: Outcome):
         super().__init__(reason)
         self.reason = reason

@@ -13,6 +13,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from .. import protocol
+from ..outcomes import JobFailure
 
 # Called by an engine with a fraction in [0, 1]. It may raise Cancelled (the job was cancelled,
 # expired, or the worker is shutting down): engines let it propagate.
@@ -23,16 +24,14 @@ class Cancelled(Exception):
     """The job must stop now; raised from ReportProgress."""
 
 
-class EngineInputError(Exception):
-    """The input can never succeed with this engine (retrying is pointless).
+class EngineInputError(JobFailure):
+    """The input can never succeed with this engine (its code is not retryable in the contract).
 
-    `code` is a stable, upper-snake-case code shown to the client (e.g. NO_SPEECH_FOUND).
+    `code` is a stable, upper-snake-case code of protocol.JOB_ERRORS, shown to the client.
     """
 
     def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(message, code)
 
 
 @dataclass

@@ -1,0 +1,57 @@
+"""How a job attempt ends, in one place: the failure exceptions, why a running job is stopped, and
+what the runner did with each job. The codes and whether each is retried are the contract's
+(protocol.JOB_ERRORS, generated from protocol/contract.ts; docs/protocol.md)."""
+
+from __future__ import annotations
+
+import enum
+from typing import Optional
+
+from . import protocol
+
+
+class JobFailure(Exception):
+    """An attempt that cannot produce a result. `code` is one of protocol.JOB_ERRORS; its
+    `retryable` flag alone decides whether another attempt is made (a code missing from the table
+    is not retried, and test_protocol.py checks that every code raised is in it)."""
+
+    code: str = protocol.JobErrorCode.ENGINE_ERROR.value
+
+    def __init__(self, message: str, code: Optional[str] = None):
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+    @property
+    def retryable(self) -> bool:
+        info = protocol.JOB_ERRORS.get(self.code)
+        return bool(info and info.retryable)
+
+
+class CancelReason(str, enum.Enum):
+    """Why a running attempt is stopped (Control.cancel)."""
+
+    CANCELLED = "cancelled"  # cancelJob: the job is final already; write nothing
+    LOST = "lost"  # our claim lapsed (a fenced heartbeat touched nothing): write nothing
+    TIMEOUT = "timeout"  # past the job's expiry: ended JOB_TIMEOUT, retried
+    SHUTDOWN = "shutdown"  # this worker is stopping: handed back WORKER_SHUTDOWN, retried
+
+
+# The stops that end the attempt with a (retryable) failure the worker records; the others write nothing.
+RECORDED_AS: dict[CancelReason, tuple[str, str]] = {
+    CancelReason.TIMEOUT: (protocol.JobErrorCode.JOB_TIMEOUT.value, "job timed out in the worker"),
+    CancelReason.SHUTDOWN: (protocol.JobErrorCode.WORKER_SHUTDOWN.value, "worker shutting down"),
+}
+
+
+class Outcome(str, enum.Enum):
+    """What the runner did with a job it held."""
+
+    SUCCEEDED = "succeeded"  # result stored and recorded
+    RETRYING = "retrying"  # a retryable failure recorded; pg-boss runs it again
+    FAILED = "failed"  # a failure recorded for good
+    CANCELLED = "cancelled"  # stopped by cancelJob; nothing written
+    LOST = "lost"  # the claim was gone when settling; nothing written, any result file removed
+    FINAL = "final"  # our row was already final (a cancel raced the settle); nothing written
+    SETTLE_ERROR = "settle_error"  # the database did not take the settle; pg-boss's supervisor recovers the claim
