@@ -81,6 +81,9 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 });
 
+/** Every variable the API reads (test/config.test.ts checks each is documented in the README). */
+export const API_SETTINGS = Object.keys(EnvSchema.shape);
+
 export type Config = {
   env: 'development' | 'production' | 'test';
   host: string;

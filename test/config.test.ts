@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
-import { ConfigError, LOG_LEVELS, loadConfig, parseApiKeys } from '../src/config.ts';
+import { readFileSync } from 'node:fs';
+import { API_SETTINGS, ConfigError, LOG_LEVELS, loadConfig, parseApiKeys } from '../src/config.ts';
 import { WORKER_DIR } from '../src/workers/supervisor.ts';
 import { workerEnv } from '../src/workers/worker-env.ts';
 
@@ -55,4 +56,32 @@ print(json.dumps(out))`;
       JSON.stringify(c),
     );
   });
+});
+
+test('every setting either side reads is documented in the README, and every documented one is read', () => {
+  // The worker's: every key its config.load asks the environment for.
+  const script = `import json
+from voxgraph_worker import config
+class Env(dict):
+    seen = set()
+    def get(self, k, d=None):
+        self.seen.add(k)
+        return super().get(k, d)
+    def __getitem__(self, k):
+        self.seen.add(k)
+        return super().__getitem__(k)
+    def __contains__(self, k):
+        self.seen.add(k)
+        return super().__contains__(k)
+env = Env(DATABASE_URL="postgres://x/y", DATA_DIR="/tmp")
+config.load(env)
+print(json.dumps(sorted(env.seen)))`;
+  const worker: string[] = JSON.parse(execFileSync('/usr/bin/python3', ['-c', script], { cwd: WORKER_DIR, encoding: 'utf8' }));
+  const testOnly = new Set(['VOXGRAPH_TEST_ENGINES', 'NODE_ENV', 'WORKER_ID']); // tests' hook; NODE_ENV and WORKER_ID are described in prose
+  const readme = readFileSync('README.md', 'utf8');
+  const section = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('\n## ', readme.indexOf('## Configuration') + 5));
+  const documented = new Set([...section.matchAll(/^\| (.+?) \|/gm)].flatMap((m) => [...m[1]!.matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((n) => n[1]!)));
+  const read = new Set([...API_SETTINGS, ...worker]);
+  assert.deepEqual([...read].filter((k) => !documented.has(k) && !testOnly.has(k)).sort(), [], 'read but not in the README tables');
+  assert.deepEqual([...documented].filter((k) => !read.has(k)).sort(), [], 'in the README tables but read by neither side');
 });
