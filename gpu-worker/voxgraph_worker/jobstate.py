@@ -6,6 +6,7 @@ when it refused (job final, or a progress event that did not move forward).
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any, Optional
 
@@ -77,32 +78,16 @@ def record_claims(conn, claims: list[tuple[str, int, Optional[str]]]) -> list[Op
     return [r[0] for r in rows]
 
 
-def insert_result_audio(conn, *, tenant: str, storage_key: str, nbytes: int, sha256: str, duration: float,
-                        sample_rate: int, channels: int) -> str:
-    audio_id = str(uuid.uuid4())
-    conn.execute(
-        """INSERT INTO voxgraph.audio (id, tenant, storage_key, content_type, format, codec, bytes, sha256,
-                                       duration_seconds, sample_rate, channels, origin)
-           VALUES (%s, %s, %s, 'audio/wav', 'wav', 'pcm_s16le', %s, %s, %s, %s, %s, 'result')""",
-        (audio_id, tenant, storage_key, nbytes, sha256, duration, sample_rate, channels))
-    return audio_id
-
-
 def insert_result_audios(conn, rows: list[dict]) -> list[str]:
-    """insert_result_audio() for several results in one statement; returns their ids in order (a
-    row's own `id` when it has one)."""
+    """Result audio rows (16-bit WAV) in one statement, voxgraph.insert_audios (the API writes its
+    uploads with it too); returns their ids in order (a row's own `id` when it has one)."""
     ids = [str(r.get("id") or uuid.uuid4()) for r in rows]
     if rows:
-        conn.execute(
-            """INSERT INTO voxgraph.audio (id, tenant, storage_key, content_type, format, codec, bytes, sha256,
-                                           duration_seconds, sample_rate, channels, origin)
-               SELECT id, tenant, storage_key, 'audio/wav', 'wav', 'pcm_s16le', nbytes, sha256, duration, rate, channels,
-                      'result'
-               FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::bigint[], %s::text[], %s::float8[], %s::int[],
-                           %s::int[]) AS r(id, tenant, storage_key, nbytes, sha256, duration, rate, channels)""",
-            (ids, [r["tenant"] for r in rows], [r["storage_key"] for r in rows], [r["nbytes"] for r in rows],
-             [r["sha256"] for r in rows], [r["duration"] for r in rows], [r["sample_rate"] for r in rows],
-             [r["channels"] for r in rows]))
+        conn.execute("SELECT 1 FROM voxgraph.insert_audios(%s::jsonb)", (json.dumps([
+            {"id": i, "tenant": r["tenant"], "storage_key": r["storage_key"], "content_type": "audio/wav", "format": "wav",
+             "codec": "pcm_s16le", "bytes": r["nbytes"], "sha256": r["sha256"], "duration_seconds": r["duration"],
+             "sample_rate": r["sample_rate"], "channels": r["channels"], "origin": "result"}
+            for i, r in zip(ids, rows)]),))
     return ids
 
 

@@ -8,13 +8,12 @@ import type { JobKind, JobStatus } from './kinds.ts';
 import type { AudioRow, JobEventRow, JobRow } from './rows.ts';
 
 export async function insertAudio(db: Queryable, tenant: string, a: StoredUpload): Promise<AudioRow> {
-  const { rows } = await db.query<AudioRow>({
-    name: 'voxgraph_insert_audio',
-    text: `INSERT INTO voxgraph.audio (id, tenant, storage_key, content_type, format, codec, bytes, sha256,
-       duration_seconds, sample_rate, channels, origin)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'upload') RETURNING *`,
-    values: [a.id, tenant, a.storageKey, a.contentType, a.format, a.codec, a.bytes, a.sha256, a.durationSeconds, a.sampleRate, a.channels],
-  });
+  // voxgraph.insert_audios: the statement the workers write their results with too.
+  const row = {
+    id: a.id, tenant, storage_key: a.storageKey, content_type: a.contentType, format: a.format, codec: a.codec, bytes: a.bytes,
+    sha256: a.sha256, duration_seconds: a.durationSeconds, sample_rate: a.sampleRate, channels: a.channels, origin: 'upload',
+  };
+  const { rows } = await db.query<AudioRow>({ name: 'voxgraph_insert_audio', text: 'SELECT * FROM voxgraph.insert_audios($1::jsonb)', values: [JSON.stringify([row])] });
   return rows[0]!;
 }
 
