@@ -75,7 +75,9 @@ class Env(dict):
         return super().__contains__(k)
 env = Env(DATABASE_URL="postgres://x/y", DATA_DIR="/tmp")
 config.load(env)
-print(json.dumps(sorted(env.seen)))`;
+# and each plug-in's weights folder (config reads every …_MODEL_DIR; each plug-in names its own)
+from voxgraph_worker.engines.catalog import plugins
+print(json.dumps(sorted(env.seen | {cls.weights_setting for cls in plugins()})))`;
   const worker: string[] = JSON.parse(execFileSync('/usr/bin/python3', ['-c', script], { cwd: WORKER_DIR, encoding: 'utf8' }));
   const testOnly = new Set(['VOXGRAPH_TEST_ENGINES', 'NODE_ENV', 'WORKER_ID']); // tests' hook; NODE_ENV and WORKER_ID are described in prose
   const readme = readFileSync('README.md', 'utf8');

@@ -20,16 +20,14 @@ from typing import Optional
 
 PACKAGE = "voxgraph_worker.engines"
 
-# (module, class, env var of the weights folder or None for a built-in)
+# The built-in engines, in the bench's order: (module, class). Plug-ins are found by the weights
+# setting they declare (Engine.weights_setting) and join when it is set.
 KNOWN = [
-    ("denoise_frcrn", "FrcrnDenoiser", "FRCRN_MODEL_DIR"),
     ("denoise_mmse", "MmseLsaDenoiser", None),
     ("denoise_speex", "SpeexDenoiser", None),
-    ("align_qwen3", "Qwen3Aligner", "QWEN3_ALIGNER_MODEL_DIR"),
     ("align", "Aligner", None),
     ("align_pocketsphinx", "PocketsphinxAligner", None),
     ("align_dtw", "DtwAligner", None),
-    ("synth_indextts2", "IndexTts2Synthesizer", "INDEXTTS2_MODEL_DIR"),
     ("synth_espeak", "EspeakSynthesizer", None),
     ("synth_flite", "FliteSynthesizer", None),
 ]
@@ -93,7 +91,7 @@ def discover(device: str = "cpu", kinds: Optional[set[str]] = None) -> Found:
             found.skipped.append(f"{cls_name}: plug-in, set {env} to its weights folder to include it")
             continue
         _add(found, mod, cls_name, model_dir, device, kinds)
-    for mod in sorted(m for m in present - set(listed) if m.startswith(_ENGINE_PREFIXES)):
+    for mod in sorted(m for m in present - set(listed) if m.startswith(_ENGINE_PREFIXES)):  # plug-ins, new engines
         _add(found, mod, None, None, device, kinds)
     return found
 
@@ -112,6 +110,12 @@ def _add(found: Found, mod: str, cls_name: Optional[str], model_dir: Optional[st
             found.skipped.append(f"{mod}.{cls_name}: class not found")
             return
     for cls in classes:
+        setting = getattr(cls, "weights_setting", None)
+        if setting and model_dir is None:
+            model_dir = os.environ.get(setting)
+            if not model_dir:
+                found.skipped.append(f"{cls.__name__}: plug-in, set {setting} to its weights folder to include it")
+                continue
         try:
             eng = _construct(cls, model_dir, device)
         except Exception as exc:  # noqa: BLE001
@@ -123,9 +127,6 @@ def _add(found: Found, mod: str, cls_name: Optional[str], model_dir: Optional[st
         if kinds is not None and info.kind not in kinds:
             continue
         if any(e.info.name == info.name for e in found.engines.get(info.kind, [])):
-            continue
-        if cls_name is None and getattr(info, "plugin", False):
-            found.skipped.append(f"{mod}.{cls.__name__}: unknown plug-in (add it to bench/engines/discover.py KNOWN)")
             continue
         found.engines.setdefault(info.kind, []).append(eng)
 

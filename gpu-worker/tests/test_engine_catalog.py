@@ -3,7 +3,9 @@ their weights folders are configured (construction only: loading is each plug-in
 
 from __future__ import annotations
 
+from voxgraph_worker.config import MODEL_DIR_SUFFIX
 from voxgraph_worker.engines import ALL, default_engines
+from voxgraph_worker.engines.catalog import plugins
 
 
 def names(engines):
@@ -22,8 +24,22 @@ def test_builtin_engines_per_kind_best_first():
 
 
 def test_configured_plugins_become_the_defaults(tmp_path):
-    engines = default_engines("cpu", frcrn_dir=str(tmp_path), qwen3_aligner_dir=str(tmp_path),
-                              indextts2_dir=str(tmp_path))
+    engines = default_engines("cpu", {"FRCRN_MODEL_DIR": str(tmp_path), "QWEN3_ALIGNER_MODEL_DIR": str(tmp_path),
+                                      "INDEXTTS2_MODEL_DIR": str(tmp_path)})
     assert [es[0].info.name for es in engines.values()] == ["frcrn", "qwen3-forced-aligner", "indextts2"]
     assert all(es[0].info.plugin for es in engines.values())
     assert names(engines["denoise"])[1:] == ["mmse-lsa", "fast"]
+
+
+def test_plugins_are_found_by_the_setting_they_declare():
+    # No list to edit: an engine class that names its weights folder is a plug-in.
+    found = {cls.weights_setting: cls for cls in plugins()}
+    assert set(found) == {"FRCRN_MODEL_DIR", "QWEN3_ALIGNER_MODEL_DIR", "INDEXTTS2_MODEL_DIR"}
+    for setting, cls in found.items():
+        assert setting.endswith(MODEL_DIR_SUFFIX) and cls.info.plugin, cls
+        assert isinstance(cls.requires, tuple)
+    assert not any(cls.weights_setting for cls in ALL), "built-in engines need no weights"
+
+
+def test_an_unset_or_empty_folder_leaves_the_plugin_out():
+    assert names(default_engines("cpu", {"FRCRN_MODEL_DIR": ""})["denoise"]) == ["mmse-lsa", "fast"]

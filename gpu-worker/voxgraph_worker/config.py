@@ -5,13 +5,17 @@ from __future__ import annotations
 import os
 import re
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping
 
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 LOG_LEVELS = ("debug", "info", "warning", "error", "fatal", "silent")
 # The API's names (pino's) for the same levels: `npm start` passes its LOG_LEVEL on to its workers.
 LOG_LEVEL_ALIASES = {"trace": "debug", "warn": "warning"}
+
+
+# A plug-in's weights-folder setting ends so (Engine.weights_setting): FRCRN_MODEL_DIR, …
+MODEL_DIR_SUFFIX = "_MODEL_DIR"
 
 
 class ConfigError(Exception):
@@ -47,10 +51,9 @@ class Config:
     torch_threads: int = 0
     # WORKER_CONCURRENCY=auto: slots sized from the device (1 on cpu, from free GPU memory on cuda).
     concurrency_auto: bool = False
-    # Reference-model plug-ins: a weights folder each; unset = not loaded.
-    frcrn_model_dir: str | None = None
-    qwen3_aligner_model_dir: str | None = None
-    indextts2_model_dir: str | None = None
+    # Reference-model plug-ins' weights folders: setting (…_MODEL_DIR) -> folder; each plug-in names
+    # its own setting (Engine.weights_setting), unset = not loaded.
+    model_dirs: dict[str, str] = field(default_factory=dict)
     # Tests only: "module:function" returning the engine registry (see registry.py).
     test_engines: str | None = None
 
@@ -114,9 +117,7 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         batch_wait_ms=min(_num(env, "WORKER_BATCH_WAIT_MS", 10.0, float, 0), 1000.0),
         batch_memory_mb=_num(env, "WORKER_BATCH_MEMORY_MB", 512.0, float, 1),
         torch_threads=_num(env, "WORKER_TORCH_THREADS", 0, int, 0),
-        frcrn_model_dir=_dir(env, "FRCRN_MODEL_DIR"),
-        qwen3_aligner_model_dir=_dir(env, "QWEN3_ALIGNER_MODEL_DIR"),
-        indextts2_model_dir=_dir(env, "INDEXTTS2_MODEL_DIR"),
+        model_dirs={k: d for k in sorted(env) if k.endswith(MODEL_DIR_SUFFIX) and (d := _dir(env, k))},
         worker_id=worker_id,
         queues=queues,
         poll_seconds=_num(env, "WORKER_POLL_SECONDS", 2.0, float, 0.05),

@@ -29,8 +29,7 @@ def load_registry(cfg, device: str = "cpu") -> Registry:
     else:
         from .engines.catalog import default_engines  # lazy: engines pull in heavy libraries
 
-        raw = default_engines(device, frcrn_dir=cfg.frcrn_model_dir,
-                              qwen3_aligner_dir=cfg.qwen3_aligner_model_dir, indextts2_dir=cfg.indextts2_model_dir)
+        raw = default_engines(device, cfg.model_dirs)
     return normalize(raw)
 
 

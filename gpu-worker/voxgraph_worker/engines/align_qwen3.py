@@ -69,6 +69,8 @@ class Qwen3Aligner(Engine):
     info = EngineInfo(kind="align", name="qwen3-forced-aligner", version="0.6B", languages=list(LANGUAGE_NAMES),
                       plugin=True, max_batch=8, memory_mb_per_item=2000.0, input_sample_rate=16000,
                       input_mono=True)
+    weights_setting = "QWEN3_ALIGNER_MODEL_DIR"
+    requires = ("qwen-asr",)
 
     def __init__(self, model_dir: str, device: str = "cuda", max_chunk_s: float = MAX_AUDIO_S,
                  rough_aligner: Optional[Engine] = None):

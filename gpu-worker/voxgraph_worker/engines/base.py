@@ -8,7 +8,7 @@ The loop owns everything else (claiming, heartbeats, storage, retries).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Callable, ClassVar, Optional
 
 import numpy as np
 
@@ -146,6 +146,11 @@ class Engine:
     """
 
     info: EngineInfo
+    # A reference-model plug-in names the setting of its weights folder (it joins the worker, as its
+    # kind's default, when the setting is set; constructed as Cls(folder, device=...)) and the pip
+    # packages it needs beyond the worker's own. Built-in engines leave both empty.
+    weights_setting: ClassVar[Optional[str]] = None
+    requires: ClassVar[tuple[str, ...]] = ()
 
     def load(self) -> None:
         """Load models/libraries. Called once, before any run."""

@@ -1,13 +1,16 @@
 """The engines this worker offers, best first within each kind.
 
-Built-in CPU engines always load. A reference-model plug-in joins (ahead of the built-ins, so it
-is the default) when its weights folder is configured; plug-in modules are imported only then,
-since they pull in their model code.
+Built-in CPU engines always load. A reference-model plug-in is any engine class here that names
+its weights-folder setting (Engine.weights_setting); it joins, ahead of the built-ins so it is the
+default, when that setting is set. Adding one is its module and its test (docs/adding-an-engine.md).
 """
 
 from __future__ import annotations
 
-from typing import Optional
+import importlib
+import pkgutil
+from pathlib import Path
+from typing import Mapping, Optional
 
 from .align import Aligner
 from .align_dtw import DtwAligner
@@ -23,22 +26,30 @@ ALL: list[type[Engine]] = [MmseLsaDenoiser, SpeexDenoiser, Aligner, Pocketsphinx
                            FliteSynthesizer, EspeakSynthesizer]
 
 
-def default_engines(device: str = "cpu", *, frcrn_dir: Optional[str] = None, qwen3_aligner_dir: Optional[str] = None,
-                    indextts2_dir: Optional[str] = None) -> dict[str, list[Engine]]:
-    """Fresh (not loaded) engines per kind, best first."""
-    denoise: list[Engine] = [MmseLsaDenoiser(device=device), SpeexDenoiser()]
-    align: list[Engine] = [Aligner(device=device), PocketsphinxAligner(), DtwAligner()]
-    synthesize: list[Engine] = [FliteSynthesizer(), EspeakSynthesizer()]
-    if frcrn_dir:
-        from .denoise_frcrn import FrcrnDenoiser
+def plugins() -> list[type[Engine]]:
+    """Every engine class in this package that names a weights folder (Engine.weights_setting), in
+    module order. Importing a plug-in's module is cheap: model code loads in load()."""
+    found: list[type[Engine]] = []
+    for m in sorted(pkgutil.iter_modules([str(Path(__file__).parent)]), key=lambda m: m.name):
+        module = importlib.import_module(f"{__package__}.{m.name}")
+        for obj in vars(module).values():
+            if (isinstance(obj, type) and issubclass(obj, Engine) and obj.__module__ == module.__name__
+                    and obj.weights_setting):
+                found.append(obj)
+    return found
 
-        denoise.insert(0, FrcrnDenoiser(frcrn_dir, device=device))
-    if qwen3_aligner_dir:
-        from .align_qwen3 import Qwen3Aligner
 
-        align.insert(0, Qwen3Aligner(qwen3_aligner_dir, device=device))
-    if indextts2_dir:
-        from .synth_indextts2 import IndexTts2Synthesizer
-
-        synthesize.insert(0, IndexTts2Synthesizer(indextts2_dir, device=device))
-    return {"denoise": denoise, "align": align, "synthesize": synthesize}
+def default_engines(device: str = "cpu", model_dirs: Optional[Mapping[str, str]] = None) -> dict[str, list[Engine]]:
+    """Fresh (not loaded) engines per kind, best first: each plug-in whose weights folder is set
+    (model_dirs: setting -> folder) ahead of the built-ins, so it is its kind's default."""
+    engines: dict[str, list[Engine]] = {
+        "denoise": [MmseLsaDenoiser(device=device), SpeexDenoiser()],
+        "align": [Aligner(device=device), PocketsphinxAligner(), DtwAligner()],
+        "synthesize": [FliteSynthesizer(), EspeakSynthesizer()],
+    }
+    dirs = model_dirs or {}
+    for cls in plugins():
+        folder = dirs.get(cls.weights_setting or "")
+        if folder:
+            engines[cls.info.kind].insert(0, cls(folder, device=device))  # type: ignore[call-arg]
+    return engines

@@ -89,6 +89,8 @@ class FrcrnDenoiser(Engine):
 
     info = EngineInfo(kind="denoise", name="frcrn", version="1.0", plugin=True, max_batch=16,
                       memory_mb_per_item=800.0)
+    weights_setting = "FRCRN_MODEL_DIR"
+    requires = ()  # our own module over its weights (voxgraph_worker/models/frcrn.py)
 
     def __init__(self, model_dir: str, device: str = "cuda", window_s: float = 10.0, overlap_s: float = 1.0):
         if overlap_s <= 0 or window_s <= 2 * overlap_s:

@@ -118,6 +118,8 @@ def find_voices(model_dir: str) -> dict[str, str]:
 
 class IndexTts2Synthesizer(Engine):
     info = EngineInfo(kind="synthesize", name="indextts2", version="2.0", languages=["zh", "en"], plugin=True)
+    weights_setting = "INDEXTTS2_MODEL_DIR"
+    requires = ("indextts",)  # from https://github.com/index-tts/index-tts
 
     def __init__(self, model_dir: str, device: str = "cuda") -> None:
         self.model_dir = model_dir
