@@ -21,7 +21,7 @@ import numpy as np
 from voxgraph_eval import festival, noise, recordings
 from voxgraph_eval.sentences_more import ALL as SENTENCES
 from voxgraph_eval.speech import Clip, espeak_clip, flite_clip
-from voxgraph_worker.engines.dsp import resample
+from voxgraph_worker.engines.support.dsp import resample
 
 SR = 16000
 DENOISE_NOISES = ("white", "pink", "babble")

@@ -11,7 +11,7 @@ import discover
 from timing import Clock, timed
 from voxgraph_eval.metrics import seg_snr, si_sdr
 from voxgraph_worker.engines.base import AudioData, Task
-from voxgraph_worker.engines.dsp import resample
+from voxgraph_worker.engines.support.dsp import resample
 
 TARGET_IMPROVEMENT_DB = 5.0  # mean SI-SDR improvement over white + pink
 TARGET_RTF = 0.01  # per core

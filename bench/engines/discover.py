@@ -23,15 +23,15 @@ PACKAGE = "voxgraph_worker.engines"
 # The built-in engines, in the bench's order: (module, class). Plug-ins are found by the weights
 # setting they declare (Engine.weights_setting) and join when it is set.
 KNOWN = [
-    ("denoise_mmse", "MmseLsaDenoiser", None),
-    ("denoise_speex", "SpeexDenoiser", None),
-    ("align", "Aligner", None),
+    ("denoise_mmse_lsa", "MmseLsaDenoiser", None),
+    ("denoise_fast", "SpeexDenoiser", None),
+    ("align_auto", "Aligner", None),
     ("align_pocketsphinx", "PocketsphinxAligner", None),
-    ("align_dtw", "DtwAligner", None),
-    ("synth_espeak", "EspeakSynthesizer", None),
+    ("align_espeak_dtw", "DtwAligner", None),
+    ("synth_espeak_ng", "EspeakSynthesizer", None),
     ("synth_flite", "FliteSynthesizer", None),
 ]
-# Only modules named like engines are scanned for unlisted ones (helpers such as dsp or tokens are not).
+# Only modules named like engines are scanned for unlisted ones (helpers live in engines/support/).
 _ENGINE_PREFIXES = ("denoise_", "align_", "synth_")
 
 

@@ -20,12 +20,12 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))  # gpu-worker/
 from voxgraph_eval import noise, sentences
 from voxgraph_eval.metrics import boundary_error
 from voxgraph_eval.speech import espeak_clip, flite_clip
-from voxgraph_worker.engines import espeak, snr
-from voxgraph_worker.engines.align import Aligner
-from voxgraph_worker.engines.align_dtw import DtwAligner
+from voxgraph_worker.engines.support import espeak, snr
+from voxgraph_worker.engines.align_auto import Aligner
+from voxgraph_worker.engines.align_espeak_dtw import DtwAligner
 from voxgraph_worker.engines.align_pocketsphinx import PocketsphinxAligner
 from voxgraph_worker.engines.base import AudioData, Cancelled, EngineInputError
-from voxgraph_worker.engines.tokens import tokenize
+from voxgraph_worker.engines.support.tokens import tokenize
 from engine_support import nothing, cancel_after
 
 EN = sentences.EN[:3]

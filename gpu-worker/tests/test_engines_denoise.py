@@ -17,11 +17,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))  # gpu-worker/
 from voxgraph_eval import denoise as evaluation
 from voxgraph_eval import noise
 from voxgraph_eval.metrics import si_sdr
-from voxgraph_worker.engines import espeak
+from voxgraph_worker.engines.support import espeak
 from voxgraph_worker.engines.base import AudioData, Cancelled, Task
-from voxgraph_worker.engines.denoise_mmse import MmseLsaDenoiser
-from voxgraph_worker.engines.denoise_speex import SpeexDenoiser, frame_len
-from voxgraph_worker.engines.dsp import resample
+from voxgraph_worker.engines.denoise_mmse_lsa import MmseLsaDenoiser
+from voxgraph_worker.engines.denoise_fast import SpeexDenoiser, frame_len
+from voxgraph_worker.engines.support.dsp import resample
 from engine_support import nothing, cancel_after
 
 EN = [

@@ -10,13 +10,13 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))  # gpu-worker/ is not installed
 
-from voxgraph_worker.engines import espeak
+from voxgraph_worker.engines.support import espeak
 from voxgraph_worker.engines.base import Cancelled, EngineInputError
-from voxgraph_worker.engines.emotion import EMOTIONS
-from voxgraph_worker.engines.synth_audio import level_dbfs
-from voxgraph_worker.engines.synth_espeak import EspeakSynthesizer
+from voxgraph_worker.engines.support.emotion import EMOTIONS
+from voxgraph_worker.engines.support.synth_audio import level_dbfs
+from voxgraph_worker.engines.synth_espeak_ng import EspeakSynthesizer
 from voxgraph_worker.engines.synth_flite import FliteSynthesizer
-from voxgraph_worker.engines.tokens import tokenize
+from voxgraph_worker.engines.support.tokens import tokenize
 from voxgraph_eval.metrics import boundary_error
 from voxgraph_eval.sentences import EN
 from voxgraph_eval.speech import flite_clip

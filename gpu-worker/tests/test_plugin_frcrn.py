@@ -19,7 +19,7 @@ from voxgraph_eval import noise
 from voxgraph_eval.speech import espeak_clip
 from voxgraph_worker.engines.base import AudioData, Cancelled, Task
 from voxgraph_worker.engines.denoise_frcrn import (FrcrnDenoiser, crossfade_weights, level_gain, plan_windows)
-from voxgraph_worker.engines.dsp import resample
+from voxgraph_worker.engines.support.dsp import resample
 from voxgraph_worker.models.frcrn import FRCRN, FrcrnConfig
 
 torch.set_num_threads(1)

@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))  # gpu-worker/
 from voxgraph_worker.engines.base import Cancelled, EngineInputError
 from voxgraph_worker.engines.synth_indextts2 import (EMOTION_ORDER, IndexTts2Synthesizer, emotion_vector,
                                                      missing_files)
-from voxgraph_worker.engines.tokens import tokenize
+from voxgraph_worker.engines.support.tokens import tokenize
 from voxgraph_eval.metrics import boundary_error
 from voxgraph_eval.speech import espeak_clip
 from engine_support import nothing
@@ -37,7 +37,7 @@ STAND_IN = textwrap.dedent('''
     import soundfile as sf
     import torch
     import yaml
-    from voxgraph_worker.engines import espeak
+    from voxgraph_worker.engines.support import espeak
 
     CALLS = []
 

@@ -1,4 +1,4 @@
-"""The Qwen3-ForcedAligner plug-in (engines/align_qwen3.py, engines/align_chunking.py).
+"""The Qwen3-ForcedAligner plug-in (engines/align_qwen3_forced_aligner.py, engines/support/align_chunking.py).
 
 The upstream `qwen_asr` package and the model's weights cannot be installed here, so the real
 model was NOT run. What is ours is tested for real: the chunk planner on minutes of speech, the
@@ -23,12 +23,12 @@ import torch
 
 from voxgraph_eval import sentences
 from voxgraph_eval.speech import espeak_clip
-from voxgraph_worker.engines.align import Aligner
-from voxgraph_worker.engines.align_chunking import plan_chunks, unit_times_to_tokens
-from voxgraph_worker.engines.align_qwen3 import LANGUAGE_NAMES, Qwen3Aligner
+from voxgraph_worker.engines.align_auto import Aligner
+from voxgraph_worker.engines.support.align_chunking import plan_chunks, unit_times_to_tokens
+from voxgraph_worker.engines.align_qwen3_forced_aligner import LANGUAGE_NAMES, Qwen3Aligner
 from voxgraph_worker.engines.base import AudioData, Cancelled, EngineInputError, Task
-from voxgraph_worker.engines.dsp import resample
-from voxgraph_worker.engines.tokens import tokenize
+from voxgraph_worker.engines.support.dsp import resample
+from voxgraph_worker.engines.support.tokens import tokenize
 
 torch.set_num_threads(1)
 

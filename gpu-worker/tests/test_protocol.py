@@ -14,8 +14,8 @@ import jsonschema
 import pytest
 
 from voxgraph_worker import protocol
-from voxgraph_worker.engines import espeak
-from voxgraph_worker.engines.emotion import EMOTIONS
+from voxgraph_worker.engines.support import espeak
+from voxgraph_worker.engines.support.emotion import EMOTIONS
 from voxgraph_worker.outcomes import RECORDED_AS, JobFailure
 from voxgraph_worker.runner import _Failure
 

@@ -66,8 +66,8 @@ def condition_clips(condition: str, quick: bool = False) -> list[Clip]:
 
 
 def make_engine(name: str):
-    from voxgraph_worker.engines.align import Aligner
-    from voxgraph_worker.engines.align_dtw import DtwAligner
+    from voxgraph_worker.engines.align_auto import Aligner
+    from voxgraph_worker.engines.align_espeak_dtw import DtwAligner
     from voxgraph_worker.engines.align_pocketsphinx import PocketsphinxAligner
 
     e = {"auto": Aligner, "pocketsphinx": PocketsphinxAligner, "espeak-dtw": DtwAligner}[name]()

@@ -30,7 +30,7 @@ Denoise = Callable[[np.ndarray, int], np.ndarray]  # (noisy float32 mono, sample
 
 @lru_cache(maxsize=4)
 def tuning_clips(sr: int = SR) -> tuple[np.ndarray, ...]:
-    from voxgraph_worker.engines.dsp import resample
+    from voxgraph_worker.engines.support.dsp import resample
 
     from .speech import espeak_clip
 
@@ -41,7 +41,7 @@ def tuning_clips(sr: int = SR) -> tuple[np.ndarray, ...]:
 
 @lru_cache(maxsize=4)
 def heldout_clips(sr: int = SR, voices: tuple[str, ...] = ("slt", "awb", "rms")) -> tuple[np.ndarray, ...]:
-    from voxgraph_worker.engines.dsp import resample
+    from voxgraph_worker.engines.support.dsp import resample
 
     from .speech import flite_clip
 
@@ -112,8 +112,8 @@ def rtf(denoise: Denoise, seconds: float = 60.0, sr: int = SR, repeats: int = 3)
 
 
 def _engines(names: Sequence[str]):
-    from voxgraph_worker.engines.denoise_mmse import MmseLsaDenoiser
-    from voxgraph_worker.engines.denoise_speex import SpeexDenoiser
+    from voxgraph_worker.engines.denoise_mmse_lsa import MmseLsaDenoiser
+    from voxgraph_worker.engines.denoise_fast import SpeexDenoiser
 
     known = {"mmse-lsa": lambda: MmseLsaDenoiser(device="cpu"), "fast": SpeexDenoiser}
     out = {}

@@ -17,7 +17,7 @@ from typing import Optional
 import soundfile as sf
 
 from voxgraph_eval.speech import Clip, _pad
-from voxgraph_worker.engines.tokens import tokenize
+from voxgraph_worker.engines.support.tokens import tokenize
 
 # Each token's words (a number expands to several; trailing punctuation is a daughter with no
 # segments, so it prints end 0 and is dropped in Python). One line per word: "W <token#> start end".

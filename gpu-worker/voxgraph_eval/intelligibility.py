@@ -11,7 +11,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from voxgraph_worker.engines.dsp import resample
+from voxgraph_worker.engines.support.dsp import resample
 
 MODEL_DIR = "/usr/share/pocketsphinx/model"
 _decoder = None

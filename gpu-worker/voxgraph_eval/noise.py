@@ -31,8 +31,8 @@ def pink(n: int, seed: int = 0) -> np.ndarray:
 
 def babble(n: int, sr: int, seed: int = 0, talkers: int = 5) -> np.ndarray:
     """A sum of `talkers` espeak voices saying other sentences, at random offsets, looped to n."""
-    from voxgraph_worker.engines import espeak
-    from voxgraph_worker.engines.dsp import resample
+    from voxgraph_worker.engines.support import espeak
+    from voxgraph_worker.engines.support.dsp import resample
 
     rng = np.random.default_rng(seed)
     variants = ["m1", "f1", "m3", "f2", "m5", "f4", "m7", "f5"]

@@ -16,8 +16,8 @@ from typing import Optional
 import numpy as np
 import soundfile as sf
 
-from voxgraph_worker.engines import espeak
-from voxgraph_worker.engines.tokens import token_times, tokenize
+from voxgraph_worker.engines.support import espeak
+from voxgraph_worker.engines.support.tokens import token_times, tokenize
 
 FLITE_VOICES = ("slt", "awb", "rms", "kal16")
 

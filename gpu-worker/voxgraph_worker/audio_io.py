@@ -20,7 +20,7 @@ import soundfile as sf
 
 from .engines.base import AudioData
 from .outcomes import JobFailure
-from .engines.dsp import resample
+from .engines.support.dsp import resample
 
 
 class InputMissing(JobFailure):

@@ -22,7 +22,7 @@ from . import audio_io, jobstate, log, protocol
 from .db import Db
 from .batching import BatchSizer, DeviceOutOfMemoryFailure, run_batch
 from .engines.base import AlignOutput, AudioData, Cancelled, Engine, EngineInputError, Task
-from .engines.dsp import resample
+from .engines.support.dsp import resample
 from .outcomes import RECORDED_AS, CancelReason, JobFailure, Outcome
 from .pgboss import PgBoss, error_output
 from .registry import Registry, select

@@ -91,7 +91,7 @@ export function speechWithTimings(text: string, language = 'en', variant: string
   const py = `
 import json, sys, soundfile as sf
 sys.path.insert(0, 'gpu-worker')
-from voxgraph_worker.engines import espeak
+from voxgraph_worker.engines.support import espeak
 text, lang, variant, path = sys.argv[1:5]
 s = espeak.synthesize(text, espeak.Voice(language=lang, variant=variant or None, rate=150))
 sf.write(path, s.samples, s.sample_rate, subtype='PCM_16')

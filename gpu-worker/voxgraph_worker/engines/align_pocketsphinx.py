@@ -14,11 +14,11 @@ from typing import Optional
 
 import numpy as np
 
-from . import confidence, espeak
-from .align_denoise import Denoiser, prepare
-from .align_dtw import align_tokens
+from .support import confidence, espeak
+from .support.align_denoise import Denoiser, prepare
+from .align_espeak_dtw import align_tokens
 from .base import AlignedWord, AlignOutput, AudioData, Engine, EngineInfo, EngineInputError, ReportProgress
-from .tokens import Token, normalize, tokenize
+from .support.tokens import Token, normalize, tokenize
 
 MODEL_DIR = "/usr/share/pocketsphinx/model/en-us"
 _SR = 16000

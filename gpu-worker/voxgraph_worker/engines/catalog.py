@@ -12,13 +12,13 @@ import pkgutil
 from pathlib import Path
 from typing import Mapping, Optional
 
-from .align import Aligner
-from .align_dtw import DtwAligner
+from .align_auto import Aligner
+from .align_espeak_dtw import DtwAligner
 from .align_pocketsphinx import PocketsphinxAligner
 from .base import Engine
-from .denoise_mmse import MmseLsaDenoiser
-from .denoise_speex import SpeexDenoiser
-from .synth_espeak import EspeakSynthesizer
+from .denoise_mmse_lsa import MmseLsaDenoiser
+from .denoise_fast import SpeexDenoiser
+from .synth_espeak_ng import EspeakSynthesizer
 from .synth_flite import FliteSynthesizer
 
 # The built-in engines (constructible without arguments).

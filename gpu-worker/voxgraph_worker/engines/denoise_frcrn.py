@@ -24,7 +24,7 @@ from typing import Optional
 import numpy as np
 
 from .base import AudioData, Cancelled, Engine, EngineInfo, ReportProgress, Task, is_out_of_memory, report_all
-from .dsp import resample
+from .support.dsp import resample
 
 _SR = 16000
 _BUCKET = 8000  # 0.5 s: a multiple of the 320-sample hop

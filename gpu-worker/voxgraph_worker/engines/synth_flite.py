@@ -26,12 +26,12 @@ from typing import Optional
 import numpy as np
 
 from .base import Engine, EngineInfo, EngineInputError, ReportProgress
-from .emotion import blend, check_emotion, check_intensity
-from .espeak import WordTiming
-from .synth_audio import SynthAudio, words_from_timings
-from .synth_whisper import whisperize
+from .support.emotion import blend, check_emotion, check_intensity
+from .support.espeak import WordTiming
+from .support.synth_audio import SynthAudio, words_from_timings
+from .support.synth_whisper import whisperize
 
-_CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "synth_flite_lib.py")
+_CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "support", "synth_flite_lib.py")
 VOICES = ["slt", "awb", "rms", "kal16", "kal"]  # most natural first (notes: slt/awb best, kal 8 kHz)
 DEFAULT_VOICE = "slt"
 NEUTRAL = dict(stretch=1.0, f0=1.0, gain_db=0.0, whisper=0.0)

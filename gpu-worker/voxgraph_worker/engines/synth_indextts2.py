@@ -32,11 +32,11 @@ from typing import Optional
 
 import numpy as np
 
-from .align import Aligner
+from .align_auto import Aligner
 from .base import AudioData, Engine, EngineInfo, EngineInputError, ReportProgress
-from .emotion import check_emotion, check_intensity
-from .synth_audio import SynthAudio
-from .synth_whisper import whisperize
+from .support.emotion import check_emotion, check_intensity
+from .support.synth_audio import SynthAudio
+from .support.synth_whisper import whisperize
 
 EMOTION_ORDER = ("happy", "angry", "sad", "afraid", "disgusted", "melancholic", "surprised", "calm")
 # full strength (intensity 1); every row sums to 0.8, upstream's ceiling

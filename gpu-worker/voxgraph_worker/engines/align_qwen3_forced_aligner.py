@@ -28,11 +28,11 @@ from typing import Optional
 
 import numpy as np
 
-from .align_chunking import Chunk, plan_chunks, unit_times_to_tokens
+from .support.align_chunking import Chunk, plan_chunks, unit_times_to_tokens
 from .base import (AlignedWord, AlignOutput, AudioData, Cancelled, Engine, EngineInfo, EngineInputError,
                    ReportProgress, Task, report_all)
-from .dsp import mono16k
-from .tokens import Token, tokenize
+from .support.dsp import mono16k
+from .support.tokens import Token, tokenize
 
 # Our ISO codes -> the language names upstream expects (its README's list of 11).
 LANGUAGE_NAMES = {"zh": "Chinese", "yue": "Cantonese", "en": "English", "fr": "French", "de": "German",
@@ -109,7 +109,7 @@ class Qwen3Aligner(Engine):
             raise ValueError(f"Qwen3-ForcedAligner could not be loaded from {self.model_dir!r}: {e}"[:800]) from None
         self.info.device = device_map
         if self._rough is None:
-            from .align import Aligner
+            from .align_auto import Aligner
 
             self._rough = Aligner()
         self._rough.load()

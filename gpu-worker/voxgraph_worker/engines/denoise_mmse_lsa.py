@@ -16,8 +16,8 @@ import numpy as np
 import torch
 
 from .base import AudioData, Cancelled, Engine, EngineInfo, ReportProgress, Task, report_all
-from .denoise_gain import om_lsa_gain
-from .noise_tracking import noise_power
+from .support.om_lsa import om_lsa_gain
+from .support.noise_tracking import noise_power
 
 _FRAME_S = 0.032  # 512 points at 16 kHz
 _PIECE_S = 30.0

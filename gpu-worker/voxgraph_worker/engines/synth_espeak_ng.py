@@ -14,10 +14,10 @@ from typing import Optional
 
 import numpy as np
 
-from . import espeak
+from .support import espeak
 from .base import Engine, EngineInfo, EngineInputError, ReportProgress
-from .emotion import blend, check_emotion, check_intensity
-from .synth_audio import SynthAudio, words_from_timings
+from .support.emotion import blend, check_emotion, check_intensity
+from .support.synth_audio import SynthAudio, words_from_timings
 
 __all__ = ["EspeakSynthesizer", "SynthAudio", "EMOTIONS", "NEUTRAL", "VOICES"]
 

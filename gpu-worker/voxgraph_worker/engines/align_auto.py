@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import espeak
-from .align_denoise import DENOISE_BELOW_DB, Denoiser, denoise, measure, wants_denoise
-from .align_dtw import DtwAligner, align_tokens
+from .support import espeak
+from .support.align_denoise import DENOISE_BELOW_DB, Denoiser, denoise, measure, wants_denoise
+from .align_espeak_dtw import DtwAligner, align_tokens
 from .align_pocketsphinx import PocketsphinxAligner
 from .base import AlignOutput, AudioData, Engine, EngineInfo, EngineInputError, ReportProgress
-from .tokens import tokenize
+from .support.tokens import tokenize
 
 _DTW_BELOW_DB = 15.0  # estimated: white 0 dB reads 5-7 dB, babble 0 dB 10-14 dB, babble 10 dB 19-22 dB
 _DISAGREE_S = 0.10

@@ -15,7 +15,7 @@ from typing import Optional
 import numpy as np
 
 from . import dsp, snr
-from .base import AudioData, ReportProgress
+from ..base import AudioData, ReportProgress
 
 SR = 16000
 DENOISE_BELOW_DB = 25.0  # estimated SNR under which audio counts as noisy (clean speech estimates >= 30)
@@ -41,7 +41,7 @@ class Denoiser:
 
     def __call__(self, x16: np.ndarray, report: ReportProgress) -> np.ndarray:
         if self._engine is None:
-            from .denoise_mmse import MmseLsaDenoiser
+            from ..denoise_mmse_lsa import MmseLsaDenoiser
 
             try:
                 self._engine = MmseLsaDenoiser(device=self.device)

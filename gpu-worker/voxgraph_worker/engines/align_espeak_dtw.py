@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import confidence, dsp, dtw, espeak
-from .align_denoise import Denoiser, prepare
+from .support import confidence, dsp, dtw, espeak
+from .support.align_denoise import Denoiser, prepare
 from .base import AlignedWord, AlignOutput, AudioData, Engine, EngineInfo, EngineInputError, ReportProgress
-from .tokens import Token, token_times, tokenize
+from .support.tokens import Token, token_times, tokenize
 
 _SR = 16000
 _PAD_S = 0.3  # silence around the reference absorbs leading/trailing silence of the input

@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 from typing import Mapping
 
-from .. import protocol
-from .base import EngineInputError
+from ... import protocol
+from ..base import EngineInputError
 
 EMOTIONS = protocol.EMOTIONS
 

@@ -7,7 +7,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .base import AlignedWord, AudioData
+from ..base import AlignedWord, AudioData
 from .espeak import WordTiming
 from .tokens import token_times, tokenize
 
