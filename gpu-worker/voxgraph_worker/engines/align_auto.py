@@ -16,10 +16,9 @@ import numpy as np
 
 from .support import espeak
 from .support.align_denoise import DENOISE_BELOW_DB, Denoiser, denoise, measure, wants_denoise
-from .align_espeak_dtw import DtwAligner, align_tokens
+from .align_espeak_dtw import DtwAligner, align_tokens, checked_tokens
 from .align_pocketsphinx import PocketsphinxAligner
-from .base import AlignOutput, AudioData, Engine, EngineInfo, EngineInputError, ReportProgress
-from .support.tokens import tokenize
+from .base import AlignOutput, AudioData, Engine, EngineInfo, ReportProgress
 
 _DTW_BELOW_DB = 15.0  # estimated: white 0 dB reads 5-7 dB, babble 0 dB 10-14 dB, babble 10 dB 19-22 dB
 _DISAGREE_S = 0.10
@@ -45,11 +44,7 @@ class Aligner(Engine):
         self._sphinx.release()
 
     def run(self, audio: AudioData, transcript: str, language: str, report: ReportProgress) -> AlignOutput:
-        tokens = tokenize(transcript)
-        if not tokens:
-            raise EngineInputError("EMPTY_TRANSCRIPT", "the transcript has no words")
-        if language not in espeak.VOICES:
-            raise EngineInputError("UNSUPPORTED_LANGUAGE", f"no espeak voice for {language!r}")
+        tokens = checked_tokens(transcript, language)
         p = measure(audio)
         use_sphinx = language == "en" and p.noise.snr_db >= _DTW_BELOW_DB
         if wants_denoise(p.noise, stationary_only=use_sphinx):

@@ -23,6 +23,17 @@ def _no_report(_: float) -> None:
     pass
 
 
+
+def checked_tokens(transcript: str, language: str) -> list[Token]:
+    """The transcript's words, refusing what no espeak-based aligner can align (both "auto" and
+    "espeak-dtw" ask this)."""
+    tokens = tokenize(transcript)
+    if not tokens:
+        raise EngineInputError("EMPTY_TRANSCRIPT", "the transcript has no words")
+    if language not in espeak.VOICES:
+        raise EngineInputError("UNSUPPORTED_LANGUAGE", f"no espeak voice for {language!r}")
+    return tokens
+
 class DtwAligner(Engine):
     info = EngineInfo(kind="align", name="espeak-dtw", version="1.1", languages=list(espeak.LANGUAGES),
                       input_sample_rate=16000, input_mono=True)
@@ -38,11 +49,7 @@ class DtwAligner(Engine):
         self.run(AudioData(np.zeros(_SR, np.float32), _SR), "hello", "en", _no_report)
 
     def run(self, audio: AudioData, transcript: str, language: str, report: ReportProgress) -> AlignOutput:
-        tokens = tokenize(transcript)
-        if not tokens:
-            raise EngineInputError("EMPTY_TRANSCRIPT", "the transcript has no words")
-        if language not in espeak.VOICES:
-            raise EngineInputError("UNSUPPORTED_LANGUAGE", f"no espeak voice for {language!r}")
+        tokens = checked_tokens(transcript, language)
         p = prepare(audio, self._denoiser, False, lambda f: report(0.2 * f))
         start = 0.2 if p.denoised else 0.0
         words = align_tokens(p.x16, transcript, tokens, language, lambda f: report(start + (1 - start) * f))
