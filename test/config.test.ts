@@ -47,7 +47,7 @@ print(json.dumps(out))`;
   const seen: Array<[string, number | string, number, number]> = JSON.parse(
     execFileSync('/usr/bin/python3', ['-c', script], { cwd: WORKER_DIR, encoding: 'utf8', input: JSON.stringify(envs) }),
   );
-  const pyLevel: Record<string, string> = { warn: 'warning', trace: 'debug' };
+  const pyLevel: Record<string, string> = { warn: 'warning', trace: 'debug', silent: 'error' };
   cases.forEach((c, i) => {
     const cfg = loadConfig(c);
     assert.deepEqual(

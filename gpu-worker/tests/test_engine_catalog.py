@@ -3,7 +3,9 @@ their weights folders are configured (construction only: loading is each plug-in
 
 from __future__ import annotations
 
-from voxgraph_worker.config import MODEL_DIR_SUFFIX
+import pytest
+
+from voxgraph_worker.config import MODEL_DIR_SUFFIX, ConfigError
 from voxgraph_worker.engines import ALL, default_engines
 from voxgraph_worker.engines.catalog import plugins
 
@@ -43,3 +45,14 @@ def test_plugins_are_found_by_the_setting_they_declare():
 
 def test_an_unset_or_empty_folder_leaves_the_plugin_out():
     assert names(default_engines("cpu", {"FRCRN_MODEL_DIR": ""})["denoise"]) == ["mmse-lsa", "fast"]
+
+
+def test_a_plugin_folder_that_does_not_exist_is_a_configuration_error(tmp_path):
+    with pytest.raises(ConfigError, match="FRCRN_MODEL_DIR"):
+        default_engines("cpu", {"FRCRN_MODEL_DIR": str(tmp_path / "missing")})
+
+
+def test_a_weights_setting_no_plugin_declares_is_ignored_not_fatal(tmp_path):
+    # WHISPER_MODEL_DIR may belong to another program in the same environment; FRCNN_ is a typo.
+    engines = default_engines("cpu", {"WHISPER_MODEL_DIR": "/nope", "FRCNN_MODEL_DIR": str(tmp_path)})
+    assert names(engines["denoise"]) == ["mmse-lsa", "fast"]

@@ -33,6 +33,9 @@ def main() -> int:
     try:
         registry = load_registry(cfg, device)
         failures = prepare(registry)  # once, before the first claim
+    except config.ConfigError as e:  # a plug-in's weights folder that is not one
+        log.error(f"bad configuration: {e}")
+        return 2
     except Exception as e:
         log.error("engines failed to load", exc=e)
         return 1

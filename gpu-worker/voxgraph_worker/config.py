@@ -117,7 +117,8 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         batch_wait_ms=min(_num(env, "WORKER_BATCH_WAIT_MS", 10.0, float, 0), 1000.0),
         batch_memory_mb=_num(env, "WORKER_BATCH_MEMORY_MB", 512.0, float, 1),
         torch_threads=_num(env, "WORKER_TORCH_THREADS", 0, int, 0),
-        model_dirs={k: d for k in sorted(env) if k.endswith(MODEL_DIR_SUFFIX) and (d := _dir(env, k))},
+        # Checked against the plug-ins' own settings when the engines load (engines/catalog.py).
+        model_dirs={k: env[k].strip() for k in sorted(env) if k.endswith(MODEL_DIR_SUFFIX) and env[k].strip()},
         worker_id=worker_id,
         queues=queues,
         poll_seconds=_num(env, "WORKER_POLL_SECONDS", 2.0, float, 0.05),

@@ -19,6 +19,7 @@ export function workerEnv(config: Config, databaseUrl: string, baseEnv: Record<s
     WORKER_CONCURRENCY: String(config.workerConcurrency),
     WORKER_SHUTDOWN_GRACE_SECONDS: String(workerGraceSeconds),
     WORKER_HANDBACK_SECONDS: String(workerHandbackSeconds),
-    LOG_LEVEL: config.logLevel,
+    // A silent API still wants its workers' errors (tests run the API silent).
+    LOG_LEVEL: config.logLevel === 'silent' ? 'error' : config.logLevel,
   };
 }

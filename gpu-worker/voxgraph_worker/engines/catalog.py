@@ -8,10 +8,13 @@ default, when that setting is set. Adding one is its module and its test (docs/a
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 from pathlib import Path
 from typing import Mapping, Optional
 
+from .. import log
+from ..config import ConfigError
 from .align_auto import Aligner
 from .align_espeak_dtw import DtwAligner
 from .align_pocketsphinx import PocketsphinxAligner
@@ -31,7 +34,11 @@ def plugins() -> list[type[Engine]]:
     module order. Importing a plug-in's module is cheap: model code loads in load()."""
     found: list[type[Engine]] = []
     for m in sorted(pkgutil.iter_modules([str(Path(__file__).parent)]), key=lambda m: m.name):
-        module = importlib.import_module(f"{__package__}.{m.name}")
+        try:
+            module = importlib.import_module(f"{__package__}.{m.name}")
+        except Exception as exc:  # a broken or half-installed plug-in must not stop the built-ins
+            log.error("engine module failed to import; skipped", exc=exc, module=m.name)
+            continue
         for obj in vars(module).values():
             if (isinstance(obj, type) and issubclass(obj, Engine) and obj.__module__ == module.__name__
                     and obj.weights_setting):
@@ -47,9 +54,15 @@ def default_engines(device: str = "cpu", model_dirs: Optional[Mapping[str, str]]
         "align": [Aligner(device=device), PocketsphinxAligner(), DtwAligner()],
         "synthesize": [FliteSynthesizer(), EspeakSynthesizer()],
     }
-    dirs = model_dirs or {}
-    for cls in plugins():
-        folder = dirs.get(cls.weights_setting or "")
+    dirs = dict(model_dirs or {})
+    found = plugins()
+    for cls in reversed(found):  # inserted at the front: the first found of a kind is its default
+        folder = dirs.pop(cls.weights_setting or "", None)
         if folder:
+            if not os.path.isdir(folder):  # a typo must not silently serve the fallback engine
+                raise ConfigError(f"{cls.weights_setting}: {folder!r} is not a directory")
             engines[cls.info.kind].insert(0, cls(folder, device=device))  # type: ignore[call-arg]
+    for setting in dirs:  # e.g. a misspelt name: say so rather than serve the built-ins silently
+        log.warning("no plug-in has this weights setting; ignored", setting=setting,
+                    plugins=[cls.weights_setting for cls in found])
     return engines

@@ -99,11 +99,13 @@ export async function verifyFlac(path: string, size: number, limits: DecodeLimit
   await decoder.ready;
   let decoded = 0;
   let bytes = 0;
+  let lastFrame: Uint8Array | null = null;
   let stop: 'deadline' | 'limit' | null = null;
   const errors: string[] = [];
   try {
     const decode = async (frames: Frame[], last: boolean) => {
       for (const f of frames) bytes += f.data.length;
+      if (frames.length) lastFrame = frames.at(-1)!.data;
       const pieces = last ? frames.flatMap((f) => splitFrames(f.data).map((data) => ({ data, samples: f.samples }))) : frames;
       for (const group of bounded(pieces, (f) => f.samples * info.channels)) {
         const out = await decoder.decodeFrames(group.map((f) => f.data));
@@ -120,17 +122,24 @@ export async function verifyFlac(path: string, size: number, limits: DecodeLimit
     // codec-parser 2.5 sometimes never hands over the last frame: for some streams it drops it at
     // flush, and an intact file then looked truncated (seen on an ffmpeg FLAC whose last frame
     // held 956 samples). The bytes after the last frame it gave, up to where a frame's CRC-16
-    // closes, go to libFLAC here; what follows them stays junk (the check below refuses it).
+    // closes, go to libFLAC here, a frame per call (the samples cap holds); what follows them stays
+    // junk (the check below refuses it). Only when codec-parser skipped nothing before: its last
+    // frame must be on disk exactly where the byte count puts it, or the "tail" would be frames
+    // already decoded.
     const rest = size - info.audioStart - bytes - ((await tagBytes(path, size)) - id3v2Size(await readAt(path, 0, 10)));
-    if (!stop && !errors.length && rest > 0 && rest <= MAX_TAIL_BYTES) {
+    const last = lastFrame as Uint8Array | null; // set inside decode()
+    const contiguous = last !== null && Buffer.from(last).equals(await readAt(path, info.audioStart + bytes - last.length, last.length));
+    if (!stop && !errors.length && rest > 0 && rest <= MAX_TAIL_BYTES && contiguous) {
       const tail = await readAt(path, info.audioStart + bytes, rest);
       const frames = tail.subarray(0, lastFrameEnd(tail));
       bytes += frames.length;
       try {
-        if (frames.length) {
-          const out = await decoder.decodeFrames(splitFrames(frames));
+        for (const piece of splitFrames(frames)) {
+          if (!piece.length) continue;
+          const out = await decoder.decodeFrames([piece]);
           decoded += out.samplesDecoded;
           errors.push(...decodeErrors(out));
+          if ((stop = stopReason(limits, decoded, info.sampleRate, info.channels)) || errors.length) break;
         }
       } catch (err) {
         errors.push(String((err as Error)?.message ?? err));
