@@ -85,17 +85,19 @@ async function runningJob(s: Stack, audio: string) {
   const res = await gqlUpload(s.url, KEY, `mutation($f: Upload!) { denoise(input: { file: $f }) { id } }`, { f: null }, 'f', audio);
   assert.equal(res.errors, undefined, JSON.stringify(res.errors));
   const id: string = res.data.denoise.id;
-  const seen: Array<{ status: string; version: number; error: { code: string } | null }> = [];
+  const seen: Array<{ status: string; version: number; progress: number; error: { code: string } | null }> = [];
   const client = wsClient(s.url, KEY);
   let running!: () => void;
   const isRunning = new Promise<void>((r) => (running = r));
   const ended = new Promise<void>((resolve) => {
     client.subscribe<any>(
-      { query: `subscription($id: ID!) { jobUpdated(id: $id, afterVersion: 0) { status version error { code } } }`, variables: { id } },
+      { query: `subscription($id: ID!) { jobUpdated(id: $id, afterVersion: 0) { status version progress error { code } } }`, variables: { id } },
       {
         next: (v) => {
           seen.push(v.data.jobUpdated);
-          if (v.data.jobUpdated.status === 'RUNNING') running();
+          // Running means the engine has started: progress reported. RUNNING alone is written at the
+          // claim, a moment before the worker starts the job (a signal then hands it straight back).
+          if (v.data.jobUpdated.status === 'RUNNING' && v.data.jobUpdated.progress > 0) running();
         },
         error: () => resolve(), // the API closing the socket at the end of its shutdown
         complete: () => resolve(),
