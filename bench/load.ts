@@ -299,7 +299,7 @@ async function main() {
     const bytes = clip();
     say(`voxgraph load bench: ${JOBS} per scenario, ${CLIENTS} clients, ${WORKERS} workers, ${TRANSPORT}; clip ${bytes.length} bytes (1 s, 16 kHz mono WAV)`);
     const workerEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('WORKER_')) as Array<[string, string]>);
-    api = await startApiChild({ databaseUrl: postmaster.url, dataDir: join(runDir, 'data'), apiKey: KEY, env: { ...workerEnv, WORKERS: String(WORKERS), MAX_UPLOAD_BYTES: String(50 << 20) } });
+    api = await startApiChild({ databaseUrl: postmaster.url, dataDir: join(runDir, 'data'), apiKey: KEY, env: { ...workerEnv, WORKERS: String(WORKERS), MAX_UPLOAD_BYTES: String(50 << 20), RATE_LIMIT_JOBS_PER_SECOND: '0' } }); // one tenant at full speed: the per-tenant rate limit (50/s) would cap the bench
     stats = await pgStats(postmaster.url);
     const audioId = (await post(api.url, multipart(UPLOAD, bytes))).uploadAudio.id as string;
     for (const name of SCENARIOS) {

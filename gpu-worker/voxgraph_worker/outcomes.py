@@ -10,6 +10,12 @@ from typing import Optional
 from . import protocol
 
 
+def is_retryable(code: str) -> bool:
+    """The contract's word on a job error code; a code missing from the table is not retried."""
+    info = protocol.JOB_ERRORS.get(code)
+    return bool(info and info.retryable)
+
+
 class JobFailure(Exception):
     """An attempt that cannot produce a result. `code` is one of protocol.JOB_ERRORS; its
     `retryable` flag alone decides whether another attempt is made (a code missing from the table
@@ -25,8 +31,7 @@ class JobFailure(Exception):
 
     @property
     def retryable(self) -> bool:
-        info = protocol.JOB_ERRORS.get(self.code)
-        return bool(info and info.retryable)
+        return is_retryable(self.code)
 
 
 class CancelReason(str, enum.Enum):

@@ -23,7 +23,7 @@ from .db import Db
 from .batching import BatchSizer, DeviceOutOfMemoryFailure, run_batch
 from .engines.base import AlignOutput, AudioData, Cancelled, Engine, EngineInputError, Task
 from .engines.support.dsp import resample
-from .outcomes import RECORDED_AS, CancelReason, JobFailure, Outcome
+from .outcomes import RECORDED_AS, CancelReason, JobFailure, Outcome, is_retryable
 from .pgboss import PgBoss, error_output
 from .registry import Registry, select
 from .storage import Storage
@@ -267,8 +267,7 @@ class _Failure:
 
     @property
     def retryable(self) -> bool:
-        info = protocol.JOB_ERRORS.get(self.code)
-        return bool(info and info.retryable)
+        return is_retryable(self.code)
 
 
 def _words(words: Any) -> list[dict]:

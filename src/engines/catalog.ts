@@ -8,9 +8,6 @@ import { apiError, ErrorCode } from '../errors.ts';
 import type { JobKind } from '../jobs/kinds.ts';
 import { liveWorkers } from '../jobs/store.ts';
 
-// What one worker says about one engine: the contract's EngineDescriptor. A worker of another
-// version may add fields (ignored); a malformed entry is skipped rather than failing the query.
-const WorkerEngine = EngineDescriptor;
 
 export type EngineEntry = {
   kind: string;
@@ -29,7 +26,9 @@ export async function listEngines(db: pg.Pool, liveWithinSeconds: number): Promi
   const byKey = new Map<string, EngineEntry>();
   for (const w of await liveWorkers(db, liveWithinSeconds)) {
     for (const raw of Array.isArray(w.engines) ? w.engines : []) {
-      const p = WorkerEngine.safeParse(raw);
+      // The contract's EngineDescriptor: extra fields from another worker version are ignored, a
+      // malformed entry is skipped rather than failing the query.
+      const p = EngineDescriptor.safeParse(raw);
       if (!p.success) continue;
       const e = p.data;
       const key = `${e.kind}/${e.name}`;
