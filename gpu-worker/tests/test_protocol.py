@@ -67,6 +67,19 @@ def test_the_generated_enums_match_the_lists():
     assert [c.value for c in protocol.JobErrorCode] == list(protocol.JOB_ERRORS)
 
 
+def test_the_worker_has_one_kind_module_per_contract_kind():
+    from voxgraph_worker.kinds import KINDS, kind_of
+    from voxgraph_worker.engines.base import EngineInputError
+    assert set(KINDS) == set(protocol.JOB_KINDS)
+    # takes_audio agrees with the contract: a kind's payload carries an input audio object exactly when it takes audio.
+    branches = {b["properties"]["kind"]["const"]: b for b in protocol.SCHEMAS["QueuePayload"]["oneOf"]}
+    for name, kind in KINDS.items():
+        assert (branches[name]["properties"]["input"].get("type") == "object") == kind.takes_audio, name
+    with pytest.raises(EngineInputError) as e:
+        kind_of("transcribe")
+    assert e.value.code == "UNKNOWN_KIND"
+
+
 WORD = {"text": "hello", "start": 0.1, "end": 0.4, "confidence": 0.9}
 INPUT = {"audioId": "0b6f1a52-5f0e-4b8e-9a55-8d1c1c3b1a10", "storageKey": "t1/a.wav", "durationSeconds": 1.5,
          "sampleRate": 16000, "channels": 1}

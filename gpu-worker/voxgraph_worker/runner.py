@@ -18,11 +18,11 @@ from typing import Any, Callable, Optional
 
 import psycopg
 
-from . import audio_io, jobstate, log, protocol
+from . import audio_io, jobstate, log
 from .db import Db
 from .batching import BatchSizer, DeviceOutOfMemoryFailure, run_batch
-from .engines.base import AlignOutput, AudioData, Cancelled, Engine, EngineInputError, Task
-from .engines.support.dsp import resample
+from .engines.base import AudioData, Cancelled, Engine, EngineInputError, Task
+from .kinds import KINDS, kind_of
 from .outcomes import RECORDED_AS, CancelReason, JobFailure, Outcome, is_retryable
 from .pgboss import PgBoss, error_output
 from .registry import Registry, select
@@ -105,9 +105,8 @@ class ClaimedJob:
 
 
 def _language(data: dict) -> Optional[str]:
-    p = data.get("params")
-    lang = p.get("language") if isinstance(p, dict) else None
-    return str(lang) if lang else (protocol.DEFAULT_LANGUAGE if data.get("kind") in ("align", "synthesize") else None)
+    kind = KINDS.get(str(data.get("kind") or ""))
+    return kind.language(_params(data)) if kind else None
 
 
 def claim(db: Db, boss: PgBoss, registry: Registry, queue: str, limit: int = 1) -> tuple[bool, list[ClaimedJob]]:
@@ -270,16 +269,6 @@ class _Failure:
         return is_retryable(self.code)
 
 
-def _words(words: Any) -> list[dict]:
-    out = []
-    for w in words or []:
-        get = w.get if isinstance(w, dict) else (lambda k, d=None, w=w: getattr(w, k, d))
-        conf = get("confidence")
-        out.append({"text": str(get("text")), "start": float(get("start")), "end": float(get("end")),
-                    "confidence": None if conf is None else float(conf)})
-    return out
-
-
 def _params(data: dict) -> dict:
     p = data.get("params")
     return p if isinstance(p, dict) else {}
@@ -306,23 +295,15 @@ class Runner:
                                mono=bool(info and info.input_mono))
 
     def _task(self, job: ClaimedJob, report: Callable[[float], None]) -> Task:
-        """The engine's view of a job: decoded audio and typed parameters."""
+        """The engine's view of a job: decoded audio and typed parameters (its kind's module says how)."""
         if job.engine_error:
             raise job.engine_error
-        kind, p = job.kind, _params(job.data)
+        kind = kind_of(job.kind)
+        audio = self._input(job) if kind.takes_audio else None
         try:
-            if kind == "denoise":
-                return Task(kind=kind, report=report, audio=self._input(job))
-            if kind == "align":
-                return Task(kind=kind, report=report, audio=self._input(job), transcript=str(p["transcript"]),
-                            language=str(p.get("language") or protocol.DEFAULT_LANGUAGE))
-            if kind == "synthesize":
-                return Task(kind=kind, report=report, text=str(p["text"]), emotion=str(p.get("emotion") or protocol.DEFAULT_EMOTION),
-                            voice=p.get("voice"), language=str(p.get("language") or protocol.DEFAULT_LANGUAGE),
-                            intensity=float(p["intensity"]) if p.get("intensity") is not None else protocol.DEFAULT_INTENSITY)
+            return kind.task(_params(job.data), audio, report)
         except KeyError as e:
             raise EngineInputError("INVALID_PARAMS", f"missing job parameter {e.args[0]!r}") from e
-        raise EngineInputError("UNKNOWN_KIND", f"unknown job kind {kind!r}")
 
     # --- outputs -------------------------------------------------------------------------------
     def _outcome(self, job: ClaimedJob, task: Task, out: object) -> Any:
@@ -334,22 +315,7 @@ class Runner:
         if isinstance(out, BaseException):  # any engine bug: retry, never kill the loop
             log.error("engine error", exc=out, job=job.id)
             return _Failure("ENGINE_ERROR", f"{type(out).__name__}: {out}", out)
-        kind, p = task.kind, _params(job.data)
-        if kind == "denoise":
-            return {"kind": "denoise"}, out
-        if kind == "align":
-            res: AlignOutput = out  # type: ignore[assignment]
-            return {"kind": "align", "words": _words(res.words), "language": res.language,
-                    "notes": dict(res.notes or {})}, None
-        # synthesize: AudioData (SynthAudio with .words), or (audio, words)
-        if isinstance(out, tuple):
-            audio, words = out[0], out[1]
-        else:
-            audio, words = getattr(out, "audio", out), getattr(out, "words", None)
-        rate = p.get("sampleRate")
-        if rate and int(rate) != audio.sample_rate:
-            audio = AudioData(resample(audio.samples, audio.sample_rate, int(rate)), int(rate))
-        return {"kind": "synthesize", "words": _words(words)}, audio
+        return kind_of(task.kind).result(_params(job.data), out)
 
     # --- running -------------------------------------------------------------------------------
     def _chunks(self, engine: Engine, jobs: list[ClaimedJob]) -> list[list[ClaimedJob]]:

@@ -162,13 +162,9 @@ class Engine:
         """Free what load() took."""
 
     def run_task(self, t: Task):
-        if t.kind == "denoise":
-            return self.run(t.audio, t.report)
-        if t.kind == "align":
-            return self.run(t.audio, t.transcript, t.language, t.report)
-        if t.kind == "synthesize":
-            return self.run(t.text, t.emotion, t.voice, t.language, t.report, intensity=t.intensity)
-        raise EngineInputError("UNKNOWN_KIND", f"unknown job kind {t.kind!r}")
+        """Runs one task with the run() of its kind (kinds/<kind>.py says how a kind calls it)."""
+        from ..kinds import kind_of  # kinds builds on this module
+        return kind_of(t.kind).run(self, t)
 
     def run_one(self, task: Task):
         """run() for an engine that implements run_batch: a batch of one, its error raised."""

@@ -8,6 +8,7 @@ default, when that setting is set. Adding one is its module and its test (docs/a
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 import pkgutil
 from pathlib import Path
@@ -24,9 +25,15 @@ from .denoise_fast import SpeexDenoiser
 from .synth_espeak_ng import EspeakSynthesizer
 from .synth_flite import FliteSynthesizer
 
-# The built-in engines (constructible without arguments).
+# The built-in engines, best first within each kind (the first of a kind that speaks a job's
+# language is its default). Each is constructible without arguments; one that takes `device` is
+# given the worker's.
 ALL: list[type[Engine]] = [MmseLsaDenoiser, SpeexDenoiser, Aligner, PocketsphinxAligner, DtwAligner,
                            FliteSynthesizer, EspeakSynthesizer]
+
+
+def _built_in(cls: type[Engine], device: str) -> Engine:
+    return cls(device=device) if "device" in inspect.signature(cls).parameters else cls()  # type: ignore[call-arg]
 
 
 def plugins() -> list[type[Engine]]:
@@ -49,11 +56,9 @@ def plugins() -> list[type[Engine]]:
 def default_engines(device: str = "cpu", model_dirs: Optional[Mapping[str, str]] = None) -> dict[str, list[Engine]]:
     """Fresh (not loaded) engines per kind, best first: each plug-in whose weights folder is set
     (model_dirs: setting -> folder) ahead of the built-ins, so it is its kind's default."""
-    engines: dict[str, list[Engine]] = {
-        "denoise": [MmseLsaDenoiser(device=device), SpeexDenoiser()],
-        "align": [Aligner(device=device), PocketsphinxAligner(), DtwAligner()],
-        "synthesize": [FliteSynthesizer(), EspeakSynthesizer()],
-    }
+    engines: dict[str, list[Engine]] = {}
+    for engine in (_built_in(cls, device) for cls in ALL):
+        engines.setdefault(engine.info.kind, []).append(engine)
     dirs = dict(model_dirs or {})
     found = plugins()
     for cls in reversed(found):  # inserted at the front: the first found of a kind is its default

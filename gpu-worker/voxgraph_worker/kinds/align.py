@@ -1,0 +1,28 @@
+"""align: audio and its transcript in, a time span for every word out (no result audio)."""
+
+from __future__ import annotations
+
+from ..engines.base import AlignOutput, Task
+from .base import Kind, language_or_default, words
+
+
+class Align(Kind):
+    name = "align"
+    takes_audio = True
+
+    def language(self, params):
+        return language_or_default(params)
+
+    def task(self, params, audio, report):
+        return Task(kind=self.name, report=report, audio=audio, transcript=str(params["transcript"]),
+                    language=language_or_default(params))
+
+    def run(self, engine, task):
+        return engine.run(task.audio, task.transcript, task.language, task.report)
+
+    def result(self, params, out: AlignOutput):
+        return {"kind": self.name, "words": words(out.words), "language": out.language,
+                "notes": dict(out.notes or {})}, None
+
+
+KIND = Align()
