@@ -1,5 +1,5 @@
-// The GraphQL schema: one file per type under types/. The SDL is printed to schema/schema.graphql
-// (npm run schema:print) and a test fails when it is out of date.
+// The GraphQL schema: one file per type under types/, one module per job kind under kinds/. The
+// SDL is printed to schema/schema.graphql (npm run schema:print) and a test fails when it is out of date.
 import { builder } from './builder.ts';
 import './types/scalars.ts';
 import './types/enums.ts';
@@ -7,9 +7,11 @@ import './types/audio.ts';
 import './types/job-result.ts';
 import './types/job.ts';
 import './types/engine.ts';
-import './types/inputs.ts';
 import './types/query.ts';
-import './types/mutation.ts';
+import { addCancelJob } from './types/mutation.ts';
+import './kinds/index.ts';
 import './types/subscription.ts';
+
+addCancelJob();
 
 export const schema = builder.toSchema({ sortSchema: false });

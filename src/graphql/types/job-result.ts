@@ -1,12 +1,14 @@
+import type { ObjectRef } from '@pothos/core';
 import { JobResult, type Word } from '../../../protocol/contract.ts';
+import type { JobKind } from '../../jobs/kinds.ts';
 import type { JobRow } from '../../jobs/rows.ts';
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
-import { AudioRef } from './audio.ts';
 
-// The result a worker wrote (protocol/contract.ts's JobResult), with the audio row's id where the
-// kind has one.
-type ResultShape = Extract<JobResult, { kind: 'align' }> | (Extract<JobResult, { kind: 'denoise' | 'synthesize' }> & { audioId: string });
+// The result a worker wrote (protocol/contract.ts's JobResult) with the id of the job's result
+// audio row (null for a kind without result audio). Each kind's result type is declared in its
+// module (graphql/kinds/<kind>.ts) with resultType(), which also adds it to the JobResult union.
+export type ResultShape<K extends JobKind = JobKind> = Extract<JobResult, { kind: K }> & { audioId: string | null };
 
 export const AlignedWordRef = builder.objectRef<Word>('AlignedWord').implement({
   description: 'One word of a transcript with its time span in seconds from the start of the audio.',
@@ -18,47 +20,27 @@ export const AlignedWordRef = builder.objectRef<Word>('AlignedWord').implement({
   }),
 });
 
-const audioOf = async (ctx: Context, id: string) => {
-  const row = await ctx.loaders.audio.load(id);
-  if (!row) throw new Error(`result audio ${id} is missing`);
+/** The stored audio row of a result; its absence is a broken invariant (an error, not a null). */
+export const resultAudio = async (ctx: Context, r: { audioId: string | null }) => {
+  const row = r.audioId ? await ctx.loaders.audio.load(r.audioId) : null;
+  if (!row) throw new Error(`result audio ${r.audioId} is missing`);
   return row;
 };
 
-const DenoiseResult = builder.objectRef<Extract<ResultShape, { kind: 'denoise' }>>('DenoiseResult').implement({
-  fields: (t) => ({ audio: t.field({ type: AudioRef, resolve: (r, _a, ctx) => audioOf(ctx, r.audioId) }) }),
-});
+const resultTypes = new Map<JobKind, ObjectRef<any, ResultShape>>();
 
-const AlignResult = builder.objectRef<Extract<ResultShape, { kind: 'align' }>>('AlignResult').implement({
-  fields: (t) => ({
-    words: t.field({ type: [AlignedWordRef], resolve: (r) => r.words }),
-    language: t.exposeString('language'),
-    denoised: t.boolean({
-      description: 'Whether the engine denoised the audio before aligning it (it does so when the audio is noisy).',
-      resolve: (r) => r.notes.denoised ?? false,
-    }),
-    snrDb: t.float({
-      nullable: true,
-      description: 'The signal-to-noise ratio the aligner estimated for the input, in dB (null when the engine gives none).',
-      resolve: (r) => r.notes.snrDb ?? null,
-    }),
-    engine: t.string({
-      nullable: true,
-      description: 'The engine that produced the word times (e.g. pocketsphinx or espeak-dtw under "auto").',
-      resolve: (r) => r.notes.engine ?? null,
-    }),
-  }),
-});
+type Fields<K extends JobKind> = Parameters<ReturnType<typeof builder.objectRef<ResultShape<K>>>['implement']>[0]['fields'];
 
-const SynthesizeResult = builder.objectRef<Extract<ResultShape, { kind: 'synthesize' }>>('SynthesizeResult').implement({
-  fields: (t) => ({
-    audio: t.field({ type: AudioRef, resolve: (r, _a, ctx) => audioOf(ctx, r.audioId) }),
-    words: t.field({ type: [AlignedWordRef], description: 'Where each word of the text is spoken in the audio.', resolve: (r) => r.words }),
-  }),
-});
+/** Declares the GraphQL type of a kind's result and makes it a member of the JobResult union. */
+export function resultType<K extends JobKind>(kind: K, name: string, fields: Fields<K>) {
+  const ref = builder.objectRef<ResultShape<K>>(name).implement({ fields });
+  resultTypes.set(kind, ref as unknown as ObjectRef<any, ResultShape>);
+  return ref;
+}
 
 export const JobResultUnion = builder.unionType('JobResult', {
-  types: [DenoiseResult, AlignResult, SynthesizeResult],
-  resolveType: (r: ResultShape) => ({ denoise: 'DenoiseResult', align: 'AlignResult', synthesize: 'SynthesizeResult' })[r.kind],
+  types: () => [...resultTypes.values()],
+  resolveType: (r: ResultShape) => resultTypes.get(r.kind)!,
 });
 
 /**
@@ -70,5 +52,5 @@ export function resultOf(job: JobRow): ResultShape | null {
   if (job.status !== 'succeeded' || !job.result) return null;
   const r = JobResult.parse(job.result);
   if (r.kind !== job.kind) throw new Error(`job ${job.id}: a ${r.kind} result on a ${job.kind} job`);
-  return r.kind === 'align' ? r : { ...r, audioId: job.result_audio_id! };
+  return { ...r, audioId: job.result_audio_id ?? null };
 }

@@ -1,0 +1,58 @@
+// align: audio and its transcript in, word timings out. Its input type, rules, result type and mutation.
+import { z } from 'zod';
+import { DEFAULTS } from '../../../protocol/contract.ts';
+import { builder } from '../builder.ts';
+import { tenantOf } from '../context.ts';
+import { nonBlank, uuid, validate } from '../validate.ts';
+import { JobRef } from '../types/job.ts';
+import { AlignedWordRef, resultType } from '../types/job-result.ts';
+import { engine, exactlyOneSource, language, languageDescription, priority, sourceMessage, submit, upload } from './submit.ts';
+
+export const AlignInput = builder.inputType('AlignInput', {
+  description: 'Give exactly one of audioId and file.',
+  fields: (t) => ({
+    audioId: t.id({ required: false }),
+    file: t.field({ type: 'Upload', required: false }),
+    transcript: t.string({ required: true }),
+    language: t.string({ required: false, description: languageDescription }),
+    engine: t.string({ required: false }),
+    priority: t.int({ required: false }),
+  }),
+});
+
+export const alignRules = (maxTranscriptChars: number) =>
+  z
+    .object({ audioId: uuid.nullish(), file: upload, transcript: nonBlank(maxTranscriptChars), language, engine, priority })
+    .refine(exactlyOneSource, sourceMessage);
+
+export const result = resultType('align', 'AlignResult', (t) => ({
+  words: t.field({ type: [AlignedWordRef], resolve: (r) => r.words }),
+  language: t.exposeString('language'),
+  denoised: t.boolean({
+    description: 'Whether the engine denoised the audio before aligning it (it does so when the audio is noisy).',
+    resolve: (r) => r.notes.denoised ?? false,
+  }),
+  snrDb: t.float({
+    nullable: true,
+    description: 'The signal-to-noise ratio the aligner estimated for the input, in dB (null when the engine gives none).',
+    resolve: (r) => r.notes.snrDb ?? null,
+  }),
+  engine: t.string({
+    nullable: true,
+    description: 'The engine that produced the word times (e.g. pocketsphinx or espeak-dtw under "auto").',
+    resolve: (r) => r.notes.engine ?? null,
+  }),
+}));
+
+builder.mutationField('align', (t) =>
+  t.field({
+    type: JobRef,
+    description: 'Forced alignment: the time span of every transcript word in the audio.',
+    args: { input: t.arg({ type: AlignInput, required: true }) },
+    resolve: (_r, { input }, ctx) => {
+      tenantOf(ctx);
+      const v = validate(alignRules(ctx.deps.config.maxTranscriptChars), input);
+      return submit(ctx, 'align', v, { transcript: v.transcript, language: v.language ?? DEFAULTS.language }, v);
+    },
+  }),
+);

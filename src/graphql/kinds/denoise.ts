@@ -1,0 +1,43 @@
+// denoise: audio in, enhanced audio out. Its input type, rules, result type and mutation.
+import { z } from 'zod';
+import { builder } from '../builder.ts';
+import { tenantOf } from '../context.ts';
+import { uuid, validate } from '../validate.ts';
+import { AudioRef } from '../types/audio.ts';
+import { JobRef } from '../types/job.ts';
+import { resultAudio, resultType } from '../types/job-result.ts';
+import { engine, exactlyOneSource, priority, sourceMessage, submit, upload } from './submit.ts';
+
+export const DenoiseInput = builder.inputType('DenoiseInput', {
+  description: 'Give exactly one of audioId (audio already uploaded) and file (upload it with this request).',
+  fields: (t) => ({
+    audioId: t.id({ required: false }),
+    file: t.field({ type: 'Upload', required: false }),
+    engine: t.string({ required: false, description: 'An engine name; the default is the best one the worker has.' }),
+    priority: t.int({
+      required: false,
+      description: "-100..100 (default 0): the order among this tenant's own waiting jobs, higher first. Tenants take turns whatever their priorities.",
+    }),
+  }),
+});
+
+export const denoiseRules = z
+  .object({ audioId: uuid.nullish(), file: upload, engine, priority })
+  .refine(exactlyOneSource, sourceMessage);
+
+export const result = resultType('denoise', 'DenoiseResult', (t) => ({
+  audio: t.field({ type: AudioRef, resolve: (r, _a, ctx) => resultAudio(ctx, r) }),
+}));
+
+builder.mutationField('denoise', (t) =>
+  t.field({
+    type: JobRef,
+    description: 'Speech enhancement. The result is 16-bit WAV at the input\'s sample rate and channel count.',
+    args: { input: t.arg({ type: DenoiseInput, required: true }) },
+    resolve: (_r, { input }, ctx) => {
+      tenantOf(ctx);
+      const v = validate(denoiseRules, input);
+      return submit(ctx, 'denoise', v, {}, v);
+    },
+  }),
+);

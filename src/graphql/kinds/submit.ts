@@ -1,0 +1,46 @@
+// What every job kind's mutation shares: the input rules common to all kinds and submit(), which
+// checks the tenant's rate and the engine choice, stores the upload (if any) and enqueues the job.
+import type { FileUpload } from 'graphql-upload-ts';
+import { z } from 'zod';
+import { LANGUAGES } from '../../../protocol/contract.ts';
+import { checkEngineChoice } from '../../engines/catalog.ts';
+import { enqueueJob } from '../../jobs/enqueue.ts';
+import type { JobKind } from '../../jobs/kinds.ts';
+import { tenantStorageBytes } from '../../jobs/store.ts';
+import { ingestUpload } from '../../uploads/ingest.ts';
+import { tenantOf, type Context } from '../context.ts';
+
+export const languageDescription = `ISO 639 code, one of: ${LANGUAGES.join(', ')}. Defaults to en.`;
+
+// Validation rules shared by the kinds' inputs. Limits that come from config are applied by the resolvers.
+export const engine = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,39}$/, { message: 'must be an engine name like "mmse-lsa"' }).nullish();
+export const priority = z.number().int().min(-100, { message: 'must be between -100 and 100' }).max(100, { message: 'must be between -100 and 100' }).nullish();
+export const language = z.enum(LANGUAGES, { message: `must be one of ${LANGUAGES.join(', ')}` }).nullish();
+// The Upload scalar already resolved this to graphql-upload-ts's promise; zod only passes it on.
+export const upload = z.custom<Promise<FileUpload>>().nullish();
+export const exactlyOneSource = (v: { audioId?: unknown; file?: unknown }) => (v.audioId == null) !== (v.file == null);
+export const sourceMessage = { message: 'give exactly one of audioId and file', path: ['audioId'] };
+
+/** The input audio of a kind that takes one: an uploaded audio's id, or a file sent with the request. */
+export type Source = { audioId?: string | null; file?: Promise<FileUpload> | null };
+
+export async function submit(
+  ctx: Context,
+  kind: JobKind,
+  source: Source | null,
+  params: Record<string, unknown>,
+  opts: { engine?: string | null; priority?: number | null },
+) {
+  const tenant = tenantOf(ctx);
+  const { config, pool, boss, storage, verifier, rateLimiter, log } = ctx.deps;
+  // Before the upload is read: a job over the tenant's rate (as this process alone counts it) or
+  // that no worker could run is refused without storing anything.
+  rateLimiter.take(tenant);
+  await checkEngineChoice(pool, config.workerReadySeconds, kind, opts.engine, (params.language as string | undefined) ?? null);
+  const input = !source
+    ? null
+    : source.file
+      ? { upload: await ingestUpload(source.file, tenant, { storage, verifier, limits: config, storedBytes: (t) => tenantStorageBytes(pool, t) }) }
+      : { audioId: source.audioId! };
+  return enqueueJob({ pool, boss, storage, limits: config.tenants, log }, { tenant, kind, params, input, engine: opts.engine ?? null, priority: opts.priority ?? 0 });
+}

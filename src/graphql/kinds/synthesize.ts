@@ -1,0 +1,63 @@
+// synthesize: text with an emotion in, speech and its word timings out. Its input type, rules,
+// result type and mutation.
+import { z } from 'zod';
+import { DEFAULTS } from '../../../protocol/contract.ts';
+import { builder } from '../builder.ts';
+import { tenantOf } from '../context.ts';
+import { nonBlank, validate } from '../validate.ts';
+import { AudioRef } from '../types/audio.ts';
+import { EmotionEnum } from '../types/enums.ts';
+import { JobRef } from '../types/job.ts';
+import { AlignedWordRef, resultAudio, resultType } from '../types/job-result.ts';
+import { engine, language, languageDescription, priority, submit } from './submit.ts';
+
+export const SynthesizeInput = builder.inputType('SynthesizeInput', {
+  fields: (t) => ({
+    text: t.string({ required: true }),
+    emotion: t.field({ type: EmotionEnum, required: false, description: 'Default NEUTRAL.' }),
+    voice: t.string({ required: false, description: 'A voice of the engine for the language (see Query.engines: voices).' }),
+    intensity: t.float({ required: false, description: 'How strongly the emotion is expressed: 0 (flat) .. 1 (full). Default 0.5.' }),
+    sampleRate: t.int({ required: false, description: 'Sample rate of the result in Hz, 8000..48000. Default: the engine\'s own.' }),
+    language: t.string({ required: false, description: languageDescription }),
+    engine: t.string({ required: false }),
+    priority: t.int({ required: false }),
+  }),
+});
+
+export const synthesizeRules = (maxTextChars: number) =>
+  z.object({
+    text: nonBlank(maxTextChars),
+    emotion: z.string().nullish(),
+    voice: z.string().regex(/^[A-Za-z0-9_+-]{1,32}$/, { message: 'must be a voice name like "f3"' }).nullish(),
+    intensity: z.number().min(0, { message: 'must be between 0 and 1' }).max(1, { message: 'must be between 0 and 1' }).nullish(),
+    sampleRate: z.number().int().min(8000, { message: 'must be between 8000 and 48000' }).max(48000, { message: 'must be between 8000 and 48000' }).nullish(),
+    language,
+    engine,
+    priority,
+  });
+
+export const result = resultType('synthesize', 'SynthesizeResult', (t) => ({
+  audio: t.field({ type: AudioRef, resolve: (r, _a, ctx) => resultAudio(ctx, r) }),
+  words: t.field({ type: [AlignedWordRef], description: 'Where each word of the text is spoken in the audio.', resolve: (r) => r.words }),
+}));
+
+builder.mutationField('synthesize', (t) =>
+  t.field({
+    type: JobRef,
+    description: 'Text to speech with an emotion. The result is 16-bit WAV with word timings.',
+    args: { input: t.arg({ type: SynthesizeInput, required: true }) },
+    resolve: (_r, { input }, ctx) => {
+      tenantOf(ctx);
+      const v = validate(synthesizeRules(ctx.deps.config.maxTextChars), input);
+      const params = {
+        text: v.text,
+        emotion: v.emotion ?? DEFAULTS.emotion,
+        voice: v.voice ?? null,
+        language: v.language ?? DEFAULTS.language,
+        intensity: v.intensity ?? DEFAULTS.intensity,
+        sampleRate: v.sampleRate ?? null,
+      };
+      return submit(ctx, 'synthesize', null, params, v);
+    },
+  }),
+);
