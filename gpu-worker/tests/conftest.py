@@ -23,7 +23,10 @@ GPU_WORKER = ROOT / "gpu-worker"
 if str(GPU_WORKER) not in sys.path:
     sys.path.insert(0, str(GPU_WORKER))
 
+import jsonschema  # noqa: E402
 import psycopg  # noqa: E402
+
+from voxgraph_worker import protocol  # noqa: E402
 
 ADMIN_URL = os.environ.get("VGW_TEST_PG", "postgres://postgres@127.0.0.1:5432/postgres")
 NODE = ROOT / "node_modules" / ".bin" / "node"
@@ -77,15 +80,29 @@ def conn(db_url):
         yield c
 
 
+# What the API fills in when a client leaves a parameter out (src/graphql/kinds/<kind>.ts).
+_PARAM_DEFAULTS = {
+    "align": {"language": protocol.DEFAULT_LANGUAGE},
+    "synthesize": {"emotion": protocol.DEFAULT_EMOTION, "voice": None, "language": protocol.DEFAULT_LANGUAGE,
+                   "intensity": protocol.DEFAULT_INTENSITY, "sampleRate": None},
+}
+# An input the API probed: nominally 1 s of 16 kHz mono unless a test says otherwise.
+_INPUT_DEFAULTS = {"durationSeconds": 1.0, "sampleRate": 16000, "channels": 1}
+
+
 def create_job(url: str, kind: str, params: dict, input_key: str | None = None, tenant: str = "t1",
                engine: str | None = None, input_info: dict | None = None) -> str:
-    """What the API does on a mutation: our job row + 'queued' event, then the pg-boss send."""
+    """What the API does on a mutation: our job row + 'queued' event, then the pg-boss send of a
+    payload the contract accepts (checked here, so these tests cannot drift from what the API sends)."""
     job_id = str(uuid.uuid4())
+    params = {**_PARAM_DEFAULTS.get(kind, {}), **params}
+    data = {"tenant": tenant, "kind": kind, "params": params,
+            "input": {"audioId": str(uuid.uuid4()), "storageKey": input_key, **_INPUT_DEFAULTS, **(input_info or {})}
+            if input_key else None}
+    jsonschema.validate(data, protocol.SCHEMAS["QueuePayload"])
     with psycopg.connect(url, autocommit=True) as c, c.transaction():
         c.execute("INSERT INTO voxgraph.job (id, tenant, kind, params, engine) VALUES (%s, %s, %s, %s, %s)",
                   (job_id, tenant, kind, json.dumps(params), engine))
         c.execute("SELECT voxgraph.record_job_event(%s::uuid, 'queued'::voxgraph.job_status)", (job_id,))
-    data = {"tenant": tenant, "kind": kind, "params": params,
-            "input": {"audioId": str(uuid.uuid4()), "storageKey": input_key, **(input_info or {})} if input_key else None}
     assert boss_cli("send", url, kind, json.dumps(data), job_id) == job_id
     return job_id
