@@ -104,6 +104,9 @@ class Task:
     emotion: str = protocol.DEFAULT_EMOTION  # synthesize
     voice: Optional[str] = None  # synthesize
     intensity: float = protocol.DEFAULT_INTENSITY  # synthesize: 0 = flat, 1 = the emotion at full strength
+    # The job's parameters as the contract has them, for a kind whose engines need more than the
+    # fields above (a new kind reads its own here rather than adding fields to every Task).
+    params: dict = field(default_factory=dict)
     cancelled: bool = False  # set by report_all when this task's report raised Cancelled
 
 

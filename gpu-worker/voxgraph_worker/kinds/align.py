@@ -14,7 +14,7 @@ class Align(Kind):
         return language_or_default(params)
 
     def task(self, params, audio, report):
-        return Task(kind=self.name, report=report, audio=audio, transcript=str(params["transcript"]),
+        return Task(kind=self.name, report=report, params=params, audio=audio, transcript=str(params["transcript"]),
                     language=language_or_default(params))
 
     def run(self, engine, task):

@@ -11,7 +11,7 @@ class Denoise(Kind):
     takes_audio = True
 
     def task(self, params, audio, report):
-        return Task(kind=self.name, report=report, audio=audio)
+        return Task(kind=self.name, report=report, params=params, audio=audio)
 
     def run(self, engine, task):
         return engine.run(task.audio, task.report)

@@ -16,7 +16,7 @@ class Synthesize(Kind):
 
     def task(self, params, audio, report):
         intensity = params.get("intensity")
-        return Task(kind=self.name, report=report, text=str(params["text"]),
+        return Task(kind=self.name, report=report, params=params, text=str(params["text"]),
                     emotion=str(params.get("emotion") or protocol.DEFAULT_EMOTION), voice=params.get("voice"),
                     language=language_or_default(params),
                     intensity=float(intensity) if intensity is not None else protocol.DEFAULT_INTENSITY)
