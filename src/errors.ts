@@ -15,6 +15,7 @@ export const ErrorCode = {
   AUDIO_TOO_LONG: 'AUDIO_TOO_LONG',
   AUDIO_TOO_MANY_SAMPLES: 'AUDIO_TOO_MANY_SAMPLES', // duration × sample rate × channels over MAX_AUDIO_SAMPLES
   JOB_NOT_CANCELLABLE: 'JOB_NOT_CANCELLABLE', // already finished
+  IDEMPOTENCY_CONFLICT: 'IDEMPOTENCY_CONFLICT', // the idempotencyKey was used in the last 24 h for a different request; `extensions.jobId` is that request's job
   ENGINE_UNAVAILABLE: 'ENGINE_UNAVAILABLE', // no live worker offers the engine named in the input
   UNSUPPORTED_LANGUAGE: 'UNSUPPORTED_LANGUAGE', // no live engine of the kind speaks the language asked for
   QUERY_TOO_LARGE: 'QUERY_TOO_LARGE', // the query text over its byte or token limit; `extensions.limit`, `max`

@@ -12,7 +12,8 @@ import type { Storage } from '../storage/storage.ts';
 import type { StoredUpload } from '../uploads/ingest.ts';
 import type { JobKind } from './kinds.ts';
 import type { AudioRow, JobRow } from './rows.ts';
-import { getAudio, insertAudio, submitJob } from './store.ts';
+import { claimKey, requestHash } from './idempotency.ts';
+import { getAudio, getJob, insertAudio, submitJob } from './store.ts';
 
 export type JobRequest = {
   tenant: string;
@@ -22,6 +23,8 @@ export type JobRequest = {
   priority: number;
   /** The input audio: an id of already stored audio, or an upload stored by this request. */
   input: { audioId: string } | { upload: StoredUpload } | null;
+  /** The client's idempotency key (src/jobs/idempotency.ts), if it sent one. */
+  idempotencyKey?: string | null;
 };
 
 
@@ -41,18 +44,38 @@ export const asBossDb = (client: pg.PoolClient) => ({
 export type EnqueueDeps = { pool: pg.Pool; boss: PgBoss; storage: Storage; limits: AdmissionLimits; log: Logger };
 
 export async function enqueueJob({ pool, boss, storage, limits, log }: EnqueueDeps, req: JobRequest): Promise<JobRow> {
+  const upload = req.input && 'upload' in req.input ? req.input.upload : null;
+  let replayed = false;
   try {
-    return await inTransaction(pool, async (client) => {
+    const job = await inTransaction(pool, async (client) => {
+      const id = randomUUID();
+      // A key seen before: its job, and nothing written (not even the tenant's rate is spent).
+      if (req.idempotencyKey) {
+        const hash = requestHash({
+          kind: req.kind, params: req.params, engine: req.engine, priority: req.priority,
+          input: upload ? { sha256: upload.sha256 } : req.input && 'audioId' in req.input ? { audioId: req.input.audioId } : null,
+        });
+        const claim = await claimKey(client, req.tenant, req.idempotencyKey, hash, id);
+        if (!claim.owned) {
+          if (!claim.sameRequest) {
+            throw apiError(ErrorCode.IDEMPOTENCY_CONFLICT, 'this idempotencyKey was used for a different request in the last 24 hours', {
+              field: 'idempotencyKey',
+              jobId: claim.jobId,
+            });
+          }
+          replayed = true;
+          return (await getJob(client, req.tenant, claim.jobId))!;
+        }
+      }
       // The tenant's rate and quota, and the job's place in the tenant's line: its pg-boss priority.
       const place = await admitJob(client, req.tenant, req.priority, limits);
       let input: AudioRow | null = null;
-      if (req.input && 'upload' in req.input) {
-        input = await insertAudio(client, req.tenant, req.input.upload);
-      } else if (req.input) {
+      if (upload) {
+        input = await insertAudio(client, req.tenant, upload);
+      } else if (req.input && 'audioId' in req.input) {
         input = await getAudio(client, req.tenant, req.input.audioId);
         if (!input) throw apiError(ErrorCode.NOT_FOUND, `audio ${req.input.audioId} not found`, { field: 'audioId' });
       }
-      const id = randomUUID();
       const job = await submitJob(client, { id, tenant: req.tenant, kind: req.kind, engine: req.engine, priority: req.priority, params: req.params, inputAudioId: input?.id ?? null });
       // The message's shape is the contract's; test/protocol.test.ts checks what lands in the queue.
       const payload = {
@@ -66,12 +89,15 @@ export async function enqueueJob({ pool, boss, storage, limits, log }: EnqueueDe
       await boss.send(req.kind, payload, { id, priority: -place, db: asBossDb(client) });
       return job;
     });
+    // A replay stored its file for nothing: the first request's job has its own.
+    if (replayed && upload) await storage.delete(upload.storageKey).catch(() => {});
+    return job;
   } catch (err) {
     // The upload was moved into storage before the transaction: without a row it must go, unless
     // the commit's outcome is unknown (it may have a row now; the orphan sweep removes it if not).
-    if (req.input && 'upload' in req.input) {
-      if (commitOutcomeUnknown(err)) log.warn({ err, storageKey: req.input.upload.storageKey }, 'commit outcome unknown; keeping the upload');
-      else await storage.delete(req.input.upload.storageKey).catch(() => {});
+    if (upload) {
+      if (commitOutcomeUnknown(err)) log.warn({ err, storageKey: upload.storageKey }, 'commit outcome unknown; keeping the upload');
+      else await storage.delete(upload.storageKey).catch(() => {});
     }
     throw err;
   }

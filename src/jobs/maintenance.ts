@@ -2,9 +2,11 @@
 // process at a time (a PostgreSQL advisory lock: several API processes share one database):
 // - mirror pg-boss's recoveries onto our rows (RETRYING / FAILED with WORKER_LOST or JOB_TIMEOUT);
 // - end jobs pg-boss dropped while they waited (FAILED, EXPIRED_IN_QUEUE);
-// - keep waiting jobs' places in their tenants' lines current (fair claiming).
+// - keep waiting jobs' places in their tenants' lines current (fair claiming);
+// - drop idempotency keys older than their 24 h.
 import type pg from 'pg';
 import type { Logger } from '../log.ts';
+import { sweepKeys } from './idempotency.ts';
 import { failJobsDroppedFromQueue, reconcileStalledJobs, rerankJobs } from './store.ts';
 
 const LOCK = "hashtextextended('voxgraph.maintenance', 0)";
@@ -20,6 +22,7 @@ export async function runMaintenance(pool: pg.Pool, log: Logger): Promise<void> 
       const dropped = await failJobsDroppedFromQueue(client);
       if (dropped) log.warn({ jobs: dropped }, 'jobs dropped by the queue while waiting were failed (EXPIRED_IN_QUEUE)');
       await rerankJobs(client);
+      await sweepKeys(client);
     } finally {
       await client.query(`SELECT pg_advisory_unlock(${LOCK})`);
     }

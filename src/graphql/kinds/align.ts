@@ -6,7 +6,7 @@ import { tenantOf } from '../context.ts';
 import { nonBlank, uuid, validate } from '../validate.ts';
 import { JobRef } from '../types/job.ts';
 import { AlignedWordRef, resultType } from '../types/job-result.ts';
-import { engine, exactlyOneSource, language, languageDescription, priority, sourceMessage, submit, upload } from './submit.ts';
+import { engine, exactlyOneSource, idempotencyKey, idempotencyKeyDescription, language, languageDescription, priority, sourceMessage, submit, upload } from './submit.ts';
 
 export const AlignInput = builder.inputType('AlignInput', {
   description: 'Give exactly one of audioId and file.',
@@ -16,13 +16,14 @@ export const AlignInput = builder.inputType('AlignInput', {
     transcript: t.string({ required: true }),
     language: t.string({ required: false, description: languageDescription }),
     engine: t.string({ required: false }),
+    idempotencyKey: t.string({ required: false, description: idempotencyKeyDescription }),
     priority: t.int({ required: false }),
   }),
 });
 
 export const alignRules = (maxTranscriptChars: number) =>
   z
-    .object({ audioId: uuid.nullish(), file: upload, transcript: nonBlank(maxTranscriptChars), language, engine, priority })
+    .object({ audioId: uuid.nullish(), file: upload, transcript: nonBlank(maxTranscriptChars), language, engine, priority, idempotencyKey })
     .refine(exactlyOneSource, sourceMessage);
 
 export const result = resultType('align', 'AlignResult', (t) => ({

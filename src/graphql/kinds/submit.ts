@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { LANGUAGES } from '../../../protocol/contract.ts';
 import { checkEngineChoice } from '../../engines/catalog.ts';
 import { enqueueJob } from '../../jobs/enqueue.ts';
+import { heldKey } from '../../jobs/idempotency.ts';
 import type { JobKind } from '../../jobs/kinds.ts';
 import { tenantStorageBytes } from '../../jobs/store.ts';
 import { ingestUpload } from '../../uploads/ingest.ts';
@@ -20,6 +21,14 @@ export const language = z.enum(LANGUAGES, { message: `must be one of ${LANGUAGES
 export const upload = z.custom<Promise<FileUpload>>().nullish();
 export const exactlyOneSource = (v: { audioId?: unknown; file?: unknown }) => (v.audioId == null) !== (v.file == null);
 export const sourceMessage = { message: 'give exactly one of audioId and file', path: ['audioId'] };
+export const idempotencyKey = z
+  .string()
+  .min(1, { message: 'must not be empty' })
+  .max(200, { message: 'must be at most 200 characters' })
+  .regex(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII without spaces' })
+  .nullish();
+export const idempotencyKeyDescription =
+  'A key of your choosing (1..200 printable ASCII characters) that makes retrying this mutation safe: the same key with the same input within 24 hours returns the same job and creates nothing; with a different input it is IDEMPOTENCY_CONFLICT.';
 
 /** The input audio of a kind that takes one: an uploaded audio's id, or a file sent with the request. */
 export type Source = { audioId?: string | null; file?: Promise<FileUpload> | null };
@@ -29,18 +38,22 @@ export async function submit(
   kind: JobKind,
   source: Source | null,
   params: Record<string, unknown>,
-  opts: { engine?: string | null; priority?: number | null },
+  opts: { engine?: string | null; priority?: number | null; idempotencyKey?: string | null },
 ) {
   const tenant = tenantOf(ctx);
   const { config, pool, boss, storage, verifier, rateLimiter, log } = ctx.deps;
   // Before the upload is read: a job over the tenant's rate (as this process alone counts it) or
-  // that no worker could run is refused without storing anything.
-  rateLimiter.take(tenant);
-  await checkEngineChoice(pool, config.workerReadySeconds, kind, opts.engine, (params.language as string | undefined) ?? null);
+  // that no worker could run is refused without storing anything. A retry with a key already
+  // taken skips both: it returns that key's job (or a conflict) and creates nothing.
+  const replay = opts.idempotencyKey ? await heldKey(pool, tenant, opts.idempotencyKey) : null;
+  if (!replay) {
+    rateLimiter.take(tenant);
+    await checkEngineChoice(pool, config.workerReadySeconds, kind, opts.engine, (params.language as string | undefined) ?? null);
+  }
   const input = !source
     ? null
     : source.file
       ? { upload: await ingestUpload(source.file, tenant, { storage, verifier, limits: config, storedBytes: (t) => tenantStorageBytes(pool, t) }) }
       : { audioId: source.audioId! };
-  return enqueueJob({ pool, boss, storage, limits: config.tenants, log }, { tenant, kind, params, input, engine: opts.engine ?? null, priority: opts.priority ?? 0 });
+  return enqueueJob({ pool, boss, storage, limits: config.tenants, log }, { tenant, kind, params, input, engine: opts.engine ?? null, priority: opts.priority ?? 0, idempotencyKey: opts.idempotencyKey ?? null });
 }

@@ -9,7 +9,7 @@ import { AudioRef } from '../types/audio.ts';
 import { EmotionEnum } from '../types/enums.ts';
 import { JobRef } from '../types/job.ts';
 import { AlignedWordRef, resultAudio, resultType } from '../types/job-result.ts';
-import { engine, language, languageDescription, priority, submit } from './submit.ts';
+import { engine, language, languageDescription, idempotencyKey, idempotencyKeyDescription, priority, submit } from './submit.ts';
 
 export const SynthesizeInput = builder.inputType('SynthesizeInput', {
   fields: (t) => ({
@@ -20,6 +20,7 @@ export const SynthesizeInput = builder.inputType('SynthesizeInput', {
     sampleRate: t.int({ required: false, description: 'Sample rate of the result in Hz, 8000..48000. Default: the engine\'s own.' }),
     language: t.string({ required: false, description: languageDescription }),
     engine: t.string({ required: false }),
+    idempotencyKey: t.string({ required: false, description: idempotencyKeyDescription }),
     priority: t.int({ required: false }),
   }),
 });
@@ -34,6 +35,7 @@ export const synthesizeRules = (maxTextChars: number) =>
     language,
     engine,
     priority,
+    idempotencyKey,
   });
 
 export const result = resultType('synthesize', 'SynthesizeResult', (t) => ({
