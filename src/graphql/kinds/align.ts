@@ -5,7 +5,7 @@ import { builder } from '../builder.ts';
 import { tenantOf } from '../context.ts';
 import { nonBlank, uuid, validate } from '../validate.ts';
 import { JobRef } from '../types/job.ts';
-import { AlignedWordRef, resultType } from '../types/job-result.ts';
+import { AlignedWordRef, ExportFormatEnum, exportOf, resultType, WordExportRef } from '../types/job-result.ts';
 import { engine, exactlyOneSource, idempotencyKey, idempotencyKeyDescription, language, languageDescription, priority, sourceMessage, submit, upload } from './submit.ts';
 
 export const AlignInput = builder.inputType('AlignInput', {
@@ -28,6 +28,12 @@ export const alignRules = (maxTranscriptChars: number) =>
 
 export const result = resultType('align', 'AlignResult', (t) => ({
   words: t.field({ type: [AlignedWordRef], resolve: (r) => r.words }),
+  export: t.field({
+    type: WordExportRef,
+    description: 'The words as SRT, VTT, TextGrid, TSV or JSON (inline text); times are seconds from the start of the input audio.',
+    args: { format: t.arg({ type: ExportFormatEnum, required: true }) },
+    resolve: (r, { format }, ctx) => exportOf(ctx, r.words, r.inputAudioId, r.jobId, format),
+  }),
   language: t.exposeString('language'),
   denoised: t.boolean({
     description: 'Whether the engine denoised the audio before aligning it (it does so when the audio is noisy).',

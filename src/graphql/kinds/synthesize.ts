@@ -8,7 +8,7 @@ import { nonBlank, validate } from '../validate.ts';
 import { AudioRef } from '../types/audio.ts';
 import { EmotionEnum } from '../types/enums.ts';
 import { JobRef } from '../types/job.ts';
-import { AlignedWordRef, resultAudio, resultType } from '../types/job-result.ts';
+import { AlignedWordRef, ExportFormatEnum, exportOf, resultAudio, resultType, WordExportRef } from '../types/job-result.ts';
 import { engine, language, languageDescription, idempotencyKey, idempotencyKeyDescription, priority, submit } from './submit.ts';
 
 export const SynthesizeInput = builder.inputType('SynthesizeInput', {
@@ -41,6 +41,12 @@ export const synthesizeRules = (maxTextChars: number) =>
 export const result = resultType('synthesize', 'SynthesizeResult', (t) => ({
   audio: t.field({ type: AudioRef, resolve: (r, _a, ctx) => resultAudio(ctx, r) }),
   words: t.field({ type: [AlignedWordRef], description: 'Where each word of the text is spoken in the audio.', resolve: (r) => r.words }),
+  export: t.field({
+    type: WordExportRef,
+    description: 'The words as SRT, VTT, TextGrid, TSV or JSON (inline text), timed against the result audio.',
+    args: { format: t.arg({ type: ExportFormatEnum, required: true }) },
+    resolve: (r, { format }, ctx) => exportOf(ctx, r.words, r.audioId, r.jobId, format),
+  }),
 }));
 
 builder.mutationField('synthesize', (t) =>

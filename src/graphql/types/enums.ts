@@ -4,7 +4,8 @@ import { builder } from '../builder.ts';
 
 export { EMOTIONS, LANGUAGES };
 
-const upper = <T extends string>(values: readonly T[]) =>
+/** GraphQL enum values from a contract list: the value upper-cased, the contract's spelling inside. */
+export const upper = <T extends string>(values: readonly T[]) =>
   Object.fromEntries(values.map((v) => [v.toUpperCase(), { value: v }])) as Record<Uppercase<T>, { value: T }>;
 
 export const JobKindEnum = builder.enumType('JobKind', { values: upper<JobKind>(JOB_KINDS) });

@@ -2,13 +2,19 @@ import type { ObjectRef } from '@pothos/core';
 import { JobResult, type Word } from '../../../protocol/contract.ts';
 import type { JobKind } from '../../jobs/kinds.ts';
 import type { JobRow } from '../../jobs/rows.ts';
+import { EXPORT_FORMATS, exportWords, type WordExport } from '../../results/word-exports.ts';
 import { builder } from '../builder.ts';
+import { upper } from './enums.ts';
 import type { Context } from '../context.ts';
 
 // The result a worker wrote (protocol/contract.ts's JobResult) with the id of the job's result
 // audio row (null for a kind without result audio). Each kind's result type is declared in its
 // module (graphql/kinds/<kind>.ts) with resultType(), which also adds it to the JobResult union.
-export type ResultShape<K extends JobKind = JobKind> = Extract<JobResult, { kind: K }> & { audioId: string | null };
+export type ResultShape<K extends JobKind = JobKind> = Extract<JobResult, { kind: K }> & {
+  jobId: string;
+  audioId: string | null;
+  inputAudioId: string | null;
+};
 
 export const AlignedWordRef = builder.objectRef<Word>('AlignedWord').implement({
   description: 'One word of a transcript with its time span in seconds from the start of the audio.',
@@ -19,6 +25,27 @@ export const AlignedWordRef = builder.objectRef<Word>('AlignedWord').implement({
     confidence: t.float({ nullable: true, description: '0..1 where the engine gives one.', resolve: (w) => w.confidence ?? null }),
   }),
 });
+
+export const ExportFormatEnum = builder.enumType('WordExportFormat', {
+  description: 'SRT and VTT: one cue per word. TEXTGRID: Praat long format, one interval tier "words" covering the whole audio (gaps as empty intervals). TSV: whisper\'s (start and end in ms, text). JSON: {durationSeconds, words}.',
+  values: upper(EXPORT_FORMATS),
+});
+
+export const WordExportRef = builder.objectRef<WordExport>('WordExport').implement({
+  description: 'Word timings as a file, inline.',
+  fields: (t) => ({
+    format: t.field({ type: ExportFormatEnum, resolve: (e) => e.format }),
+    contentType: t.exposeString('contentType'),
+    filename: t.exposeString('filename', { description: 'A name to save it under: the job id and the extension.' }),
+    text: t.exposeString('text'),
+  }),
+});
+
+/** The words of a result as a file; the audio they belong to gives the length a TextGrid covers. */
+export async function exportOf(ctx: Context, words: Word[], audioId: string | null, jobId: string, format: WordExport['format']) {
+  const audio = audioId ? await ctx.loaders.audio.load(audioId) : null;
+  return exportWords(words, format, audio?.duration_seconds ?? 0, jobId);
+}
 
 /** The stored audio row of a result; its absence is a broken invariant (an error, not a null). */
 export const resultAudio = async (ctx: Context, r: { audioId: string | null }) => {
@@ -52,5 +79,5 @@ export function resultOf(job: JobRow): ResultShape | null {
   if (job.status !== 'succeeded' || !job.result) return null;
   const r = JobResult.parse(job.result);
   if (r.kind !== job.kind) throw new Error(`job ${job.id}: a ${r.kind} result on a ${job.kind} job`);
-  return { ...r, audioId: job.result_audio_id ?? null };
+  return { ...r, jobId: job.id, audioId: job.result_audio_id ?? null, inputAudioId: job.input_audio_id ?? null };
 }
