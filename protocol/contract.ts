@@ -56,7 +56,7 @@ export const JOB_ERRORS = {
   INVALID_INTENSITY: { retryable: false, by: 'worker', meaning: 'intensity outside 0..1' },
   EMPTY_TEXT: { retryable: false, by: 'worker', meaning: 'synthesize text with nothing to say' },
   EMPTY_TRANSCRIPT: { retryable: false, by: 'worker', meaning: 'an align transcript with no words' },
-  UNALIGNABLE_TRANSCRIPT: { retryable: false, by: 'worker', meaning: 'the transcript cannot be placed in the audio' },
+  UNALIGNABLE_TRANSCRIPT: { retryable: false, by: 'worker', meaning: 'the transcript cannot be placed in the audio at all (the built-in aligners mark unplaced words instead: Word.aligned false)' },
   ENGINE_UNAVAILABLE: { retryable: false, by: 'worker', meaning: 'the worker has no engine of that name for the kind' },
   UNSUPPORTED_LANGUAGE: { retryable: false, by: 'worker', meaning: 'no engine of the kind (or the named one) speaks the language' },
   JOB_NOT_RUNNABLE: { retryable: false, by: 'worker', meaning: "claimed, but our job row is missing or already final (pg-boss's record only)" },
@@ -113,6 +113,7 @@ export const Word = z
     start: z.number().nonnegative().describe('Seconds from the start of the audio.'),
     end: z.number().nonnegative(),
     confidence: z.number().min(0).max(1).nullable(),
+    aligned: z.boolean().optional().describe('False: the engine could not place the word and its times are interpolated. Absent (older results): true.'),
   })
   .strict();
 export type Word = z.infer<typeof Word>;

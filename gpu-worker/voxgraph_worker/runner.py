@@ -315,7 +315,7 @@ class Runner:
         if isinstance(out, BaseException):  # any engine bug: retry, never kill the loop
             log.error("engine error", exc=out, job=job.id)
             return _Failure("ENGINE_ERROR", f"{type(out).__name__}: {out}", out)
-        return kind_of(task.kind).result(_params(job.data), out)
+        return kind_of(task.kind).result(task, out)
 
     # --- running -------------------------------------------------------------------------------
     def _chunks(self, engine: Engine, jobs: list[ClaimedJob]) -> list[list[ClaimedJob]]:

@@ -108,7 +108,7 @@ export const JOB_FIELDS = `id kind status progress attempts engine version creat
   result {
     __typename
     ... on DenoiseResult { audio { id url contentType bytes sha256 durationSeconds sampleRate channels } }
-    ... on AlignResult { language denoised snrDb engine words { text start end confidence } }
+    ... on AlignResult { language denoised snrDb engine unalignedWords words { text start end confidence aligned } }
     ... on SynthesizeResult { audio { id url contentType bytes sha256 durationSeconds sampleRate channels } words { text start end } }
   }`;
 

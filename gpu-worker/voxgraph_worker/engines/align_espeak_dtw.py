@@ -67,8 +67,9 @@ def align_tokens(x16: np.ndarray, transcript: str, tokens: list[Token], language
         report(0.05 * done[0])
 
     ref = espeak.synthesize(transcript, espeak.Voice(language=language), synth_report)
-    if not ref.words:
-        raise EngineInputError("UNALIGNABLE_TRANSCRIPT", "espeak produced no words for the transcript")
+    if not ref.words:  # nothing to align against: every word unplaced (the align kind spreads them)
+        report(1.0)
+        return [AlignedWord(text=tok.text, start=0.0, end=0.0, confidence=0.0, aligned=False) for tok in tokens]
     ref_times = np.array(token_times(tokens, ref.words)) + _PAD_S
     pad = np.zeros(int(_PAD_S * _SR), np.float32)
     ref16 = np.concatenate([pad, dsp.resample(ref.samples, ref.sample_rate, _SR), pad])

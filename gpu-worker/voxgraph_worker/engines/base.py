@@ -59,6 +59,8 @@ class AlignedWord:
     start: float  # seconds from the start of the audio
     end: float
     confidence: Optional[float] = None
+    # False: the engine could not place the word; its times are interpolated (support/placement.py).
+    aligned: bool = True
 
 
 @dataclass

@@ -4,7 +4,8 @@
   engine's Task. A missing parameter raises KeyError, which the runner reports as INVALID_PARAMS.
 - run(): how an engine of the kind is called with a Task (the run() signature of the kind, which
   engines/base.py's Engine docstring lists).
-- result(): the engine's output -> (the contract's JobResult for the kind, the result audio or None).
+- result(): the Task and the engine's output -> (the contract's JobResult for the kind, the result
+  audio or None).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ class Kind:
     def run(self, engine: Engine, task: Task) -> Any:
         raise NotImplementedError
 
-    def result(self, params: dict, out: Any) -> tuple[dict, Optional[AudioData]]:
+    def result(self, task: Task, out: Any) -> tuple[dict, Optional[AudioData]]:
         raise NotImplementedError
 
 
@@ -45,5 +46,5 @@ def words(items: Any) -> list[dict]:
         get = w.get if isinstance(w, dict) else (lambda k, d=None, w=w: getattr(w, k, d))
         conf = get("confidence")
         out.append({"text": str(get("text")), "start": float(get("start")), "end": float(get("end")),
-                    "confidence": None if conf is None else float(conf)})
+                    "confidence": None if conf is None else float(conf), "aligned": bool(get("aligned", True))})
     return out

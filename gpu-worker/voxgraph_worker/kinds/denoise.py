@@ -16,7 +16,7 @@ class Denoise(Kind):
     def run(self, engine, task):
         return engine.run(task.audio, task.report)
 
-    def result(self, params, out):
+    def result(self, task, out):
         return {"kind": self.name}, out
 
 

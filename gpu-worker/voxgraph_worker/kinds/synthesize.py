@@ -24,13 +24,13 @@ class Synthesize(Kind):
     def run(self, engine, task):
         return engine.run(task.text, task.emotion, task.voice, task.language, task.report, intensity=task.intensity)
 
-    def result(self, params, out):
+    def result(self, task, out):
         # An AudioData (a SynthAudio with .words where the engine knows them), or (audio, words).
         if isinstance(out, tuple):
             audio, timings = out[0], out[1]
         else:
             audio, timings = getattr(out, "audio", out), getattr(out, "words", None)
-        rate = params.get("sampleRate")
+        rate = task.params.get("sampleRate")
         if rate and int(rate) != audio.sample_rate:
             audio = AudioData(resample(audio.samples, audio.sample_rate, int(rate)), int(rate))
         return {"kind": self.name, "words": words(timings)}, audio

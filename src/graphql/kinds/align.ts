@@ -27,7 +27,11 @@ export const alignRules = (maxTranscriptChars: number) =>
     .refine(exactlyOneSource, sourceMessage);
 
 export const result = resultType('align', 'AlignResult', (t) => ({
-  words: t.field({ type: [AlignedWordRef], resolve: (r) => r.words }),
+  words: t.field({ type: [AlignedWordRef], description: 'Every word of the transcript, in order; see AlignedWord.aligned.', resolve: (r) => r.words }),
+  unalignedWords: t.int({
+    description: 'How many words the engine could not place (AlignedWord.aligned false). The job still succeeds.',
+    resolve: (r) => r.words.filter((w) => w.aligned === false).length,
+  }),
   export: t.field({
     type: WordExportRef,
     description: 'The words as SRT, VTT, TextGrid, TSV or JSON (inline text); times are seconds from the start of the input audio.',

@@ -22,7 +22,11 @@ export const AlignedWordRef = builder.objectRef<Word>('AlignedWord').implement({
     text: t.exposeString('text'),
     start: t.exposeFloat('start'),
     end: t.exposeFloat('end'),
-    confidence: t.float({ nullable: true, description: '0..1 where the engine gives one.', resolve: (w) => w.confidence ?? null }),
+    confidence: t.float({ nullable: true, description: '0..1 where the engine gives one (0 for a word it could not place).', resolve: (w) => w.confidence ?? null }),
+    aligned: t.boolean({
+      description: 'False when the engine could not place the word (e.g. it is not in the audio): its times are then interpolated between the placed words around it.',
+      resolve: (w) => w.aligned ?? true,
+    }),
   }),
 });
 
