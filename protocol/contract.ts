@@ -59,6 +59,7 @@ export const JOB_ERRORS = {
   UNALIGNABLE_TRANSCRIPT: { retryable: false, by: 'worker', meaning: 'the transcript cannot be placed in the audio at all (the built-in aligners mark unplaced words instead: Word.aligned false)' },
   ENGINE_UNAVAILABLE: { retryable: false, by: 'worker', meaning: 'the worker has no engine of that name for the kind' },
   UNSUPPORTED_LANGUAGE: { retryable: false, by: 'worker', meaning: 'no engine of the kind (or the named one) speaks the language' },
+  DEADLINE_EXCEEDED: { retryable: false, by: 'api', meaning: 'its deadline passed before it started (swept by the API, or refused by the worker that claimed it late)' },
   JOB_NOT_RUNNABLE: { retryable: false, by: 'worker', meaning: "claimed, but our job row is missing or already final (pg-boss's record only)" },
 } as const satisfies Record<string, { retryable: boolean; by: 'api' | 'worker'; meaning: string }>;
 export type JobErrorCode = keyof typeof JOB_ERRORS;
@@ -95,7 +96,18 @@ export const SynthesizeParams = z
   .strict();
 
 const payload = <K extends (typeof JOB_KINDS)[number], P extends z.ZodTypeAny, I extends z.ZodTypeAny>(kind: K, params: P, input: I) =>
-  z.object({ kind: z.literal(kind), tenant: z.string().min(1), params, input }).strict();
+  z
+    .object({
+      kind: z.literal(kind),
+      tenant: z.string().min(1),
+      params,
+      input,
+      deadline: z.iso
+        .datetime({ offset: true })
+        .optional()
+        .describe('Give up (DEADLINE_EXCEEDED) rather than start the first attempt after this instant; absent: none.'),
+    })
+    .strict();
 
 /** One pg-boss job's `data`, per kind (the queue is the kind). */
 export const QueuePayload = z.discriminatedUnion('kind', [

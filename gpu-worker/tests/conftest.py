@@ -91,7 +91,7 @@ _INPUT_DEFAULTS = {"durationSeconds": 1.0, "sampleRate": 16000, "channels": 1}
 
 
 def create_job(url: str, kind: str, params: dict, input_key: str | None = None, tenant: str = "t1",
-               engine: str | None = None, input_info: dict | None = None) -> str:
+               engine: str | None = None, input_info: dict | None = None, deadline: str | None = None) -> str:
     """What the API does on a mutation: our job row + 'queued' event, then the pg-boss send of a
     payload the contract accepts (checked here, so these tests cannot drift from what the API sends)."""
     job_id = str(uuid.uuid4())
@@ -99,6 +99,8 @@ def create_job(url: str, kind: str, params: dict, input_key: str | None = None, 
     data = {"tenant": tenant, "kind": kind, "params": params,
             "input": {"audioId": str(uuid.uuid4()), "storageKey": input_key, **_INPUT_DEFAULTS, **(input_info or {})}
             if input_key else None}
+    if deadline:
+        data["deadline"] = deadline
     jsonschema.validate(data, protocol.SCHEMAS["QueuePayload"])
     with psycopg.connect(url, autocommit=True) as c, c.transaction():
         c.execute("INSERT INTO voxgraph.job (id, tenant, kind, params, engine) VALUES (%s, %s, %s, %s, %s)",

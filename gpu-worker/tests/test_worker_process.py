@@ -264,6 +264,19 @@ def test_input_error_fails_at_once_after_one_attempt(db_url, input_key, start_wo
     assert [e["status"] for e in events(db_url, job_id)] == ["queued", "running", "failed"]
 
 
+def test_a_job_claimed_after_its_deadline_fails_without_running(db_url, input_key, start_worker):
+    # The API sweeps waiting jobs past their deadline; one a worker claims first is refused there.
+    late = create_job(db_url, "denoise", {"engine": "gain"}, input_key, deadline="2020-01-01T00:00:00.000Z")
+    on_time = create_job(db_url, "denoise", {"engine": "gain"}, input_key, deadline="2999-01-01T00:00:00Z")
+    w = start_worker()
+    row = final(db_url, late)
+    assert (row["status"], row["error_code"], row["attempts"]) == ("failed", "DEADLINE_EXCEEDED", 1)
+    assert row["result_audio_id"] is None
+    assert json.loads(boss_cli("job", db_url, "denoise", late))["state"] == "failed"  # not retried
+    assert final(db_url, on_time)["status"] == "succeeded"
+    assert not w.logged("engine error", late)
+
+
 def test_missing_and_undecodable_inputs_fail_at_once(db_url, data_dir, start_worker):
     (data_dir / "objects" / "t1" / "junk.wav").write_bytes(b"this is not audio at all" * 10)
     start_worker()

@@ -5,6 +5,7 @@ what the runner did with each job. The codes and whether each is retried are the
 from __future__ import annotations
 
 import enum
+from datetime import datetime, timezone
 from typing import Optional
 
 from . import protocol
@@ -32,6 +33,29 @@ class JobFailure(Exception):
     @property
     def retryable(self) -> bool:
         return is_retryable(self.code)
+
+
+class DeadlineExceeded(JobFailure):
+    """Claimed for its first attempt after the deadline its payload carries: given up, not run."""
+
+    code = "DEADLINE_EXCEEDED"
+
+
+def past_deadline(data: dict, retry_count: int, now: Optional[datetime] = None) -> Optional[DeadlineExceeded]:
+    """The failure of a job claimed too late: only a first attempt (a job that started keeps its
+    retries), and only with a deadline in the payload (protocol QueuePayload.deadline)."""
+    raw = data.get("deadline")
+    if retry_count or not isinstance(raw, str):
+        return None
+    try:
+        deadline = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return None  # the contract's validation is the API's; a malformed one is not our reason to drop a job
+    if deadline.tzinfo is None:
+        deadline = deadline.replace(tzinfo=timezone.utc)
+    if (now or datetime.now(timezone.utc)) < deadline:
+        return None
+    return DeadlineExceeded(f"its deadline {raw} passed before it started")
 
 
 class CancelReason(str, enum.Enum):

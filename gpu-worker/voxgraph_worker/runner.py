@@ -23,7 +23,7 @@ from .db import Db
 from .batching import BatchSizer, DeviceOutOfMemoryFailure, run_batch
 from .engines.base import AudioData, Cancelled, Engine, EngineInputError, Task
 from .kinds import KINDS, kind_of
-from .outcomes import RECORDED_AS, CancelReason, JobFailure, Outcome, is_retryable
+from .outcomes import RECORDED_AS, CancelReason, JobFailure, Outcome, is_retryable, past_deadline
 from .pgboss import PgBoss, error_output
 from .registry import Registry, select
 from .storage import Storage
@@ -73,7 +73,7 @@ class ClaimedJob:
     expire_seconds: float
     heartbeat_seconds: float
     engine: Optional[Engine]
-    engine_error: Optional[EngineInputError]
+    engine_error: Optional[JobFailure]  # known at the claim: settled as this failure, never run
     control: Control = field(default_factory=Control)
     claimed_at: float = field(default_factory=time.monotonic)
 
@@ -129,6 +129,7 @@ def claim(db: Db, boss: PgBoss, registry: Registry, queue: str, limit: int = 1) 
                                     str(voice) if voice else None)
                 except EngineInputError as e:
                     err = e
+                err = past_deadline(data, int(r["retryCount"])) or err
                 jobs.append(ClaimedJob(id=str(r["id"]), queue=queue, data=data, retry_count=int(r["retryCount"]),
                                        expire_seconds=float(r["expireInSeconds"] or 900),
                                        heartbeat_seconds=float(r["heartbeatSeconds"] or 0), engine=engine,

@@ -23,6 +23,10 @@ export type JobRequest = {
   priority: number;
   /** The input audio: an id of already stored audio, or an upload stored by this request. */
   input: { audioId: string } | { upload: StoredUpload } | null;
+  /** Not claimed before this instant (pg-boss's startAfter). */
+  runAt?: Date | null;
+  /** Give up with DEADLINE_EXCEEDED if the first attempt has not started by then. */
+  deadline?: Date | null;
   /** The client's idempotency key (src/jobs/idempotency.ts), if it sent one. */
   idempotencyKey?: string | null;
 };
@@ -53,6 +57,7 @@ export async function enqueueJob({ pool, boss, storage, limits, log }: EnqueueDe
       if (req.idempotencyKey) {
         const hash = requestHash({
           kind: req.kind, params: req.params, engine: req.engine, priority: req.priority,
+          runAt: req.runAt?.toISOString(), deadline: req.deadline?.toISOString(),
           input: upload ? { sha256: upload.sha256 } : req.input && 'audioId' in req.input ? { audioId: req.input.audioId } : null,
         });
         const claim = await claimKey(client, req.tenant, req.idempotencyKey, hash, id);
@@ -76,7 +81,7 @@ export async function enqueueJob({ pool, boss, storage, limits, log }: EnqueueDe
         input = await getAudio(client, req.tenant, req.input.audioId);
         if (!input) throw apiError(ErrorCode.NOT_FOUND, `audio ${req.input.audioId} not found`, { field: 'audioId' });
       }
-      const job = await submitJob(client, { id, tenant: req.tenant, kind: req.kind, engine: req.engine, priority: req.priority, params: req.params, inputAudioId: input?.id ?? null });
+      const job = await submitJob(client, { id, tenant: req.tenant, kind: req.kind, engine: req.engine, priority: req.priority, params: req.params, inputAudioId: input?.id ?? null, runAt: req.runAt, deadline: req.deadline });
       // The message's shape is the contract's; test/protocol.test.ts checks what lands in the queue.
       const payload = {
         tenant: req.tenant,
@@ -85,8 +90,9 @@ export async function enqueueJob({ pool, boss, storage, limits, log }: EnqueueDe
         input: input
           ? { audioId: input.id, storageKey: input.storage_key, durationSeconds: input.duration_seconds, sampleRate: input.sample_rate, channels: input.channels }
           : null,
+        ...(req.deadline ? { deadline: req.deadline.toISOString() } : {}),
       } as QueuePayload;
-      await boss.send(req.kind, payload, { id, priority: -place, db: asBossDb(client) });
+      await boss.send(req.kind, payload, { id, priority: -place, db: asBossDb(client), ...(req.runAt ? { startAfter: req.runAt } : {}) });
       return job;
     });
     // A replay stored its file for nothing: the first request's job has its own.

@@ -19,13 +19,15 @@ const canonical = (v: unknown): string =>
           .join(',')}}`
       : JSON.stringify(v ?? null);
 
-/** What "the same request" means: kind, parameters, engine, priority and the input (an audio's id, or a sent file's content hash). */
+/** What "the same request" means: kind, parameters, engine, priority, runAt, deadline and the input (an audio's id, or a sent file's content hash). */
 export function requestHash(req: {
   kind: string;
   params: Record<string, unknown>;
   engine: string | null;
   priority: number;
   input: { audioId: string } | { sha256: string } | null;
+  runAt?: string;
+  deadline?: string;
 }): string {
   return createHash('sha256').update(canonical(req)).digest('hex');
 }

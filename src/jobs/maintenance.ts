@@ -2,12 +2,13 @@
 // process at a time (a PostgreSQL advisory lock: several API processes share one database):
 // - mirror pg-boss's recoveries onto our rows (RETRYING / FAILED with WORKER_LOST or JOB_TIMEOUT);
 // - end jobs pg-boss dropped while they waited (FAILED, EXPIRED_IN_QUEUE);
+// - end jobs whose deadline passed before they started (FAILED, DEADLINE_EXCEEDED);
 // - keep waiting jobs' places in their tenants' lines current (fair claiming);
 // - drop idempotency keys older than their 24 h.
 import type pg from 'pg';
 import type { Logger } from '../log.ts';
 import { sweepKeys } from './idempotency.ts';
-import { failJobsDroppedFromQueue, reconcileStalledJobs, rerankJobs } from './store.ts';
+import { failJobsDroppedFromQueue, failJobsPastDeadline, reconcileStalledJobs, rerankJobs } from './store.ts';
 
 const LOCK = "hashtextextended('voxgraph.maintenance', 0)";
 
@@ -21,6 +22,8 @@ export async function runMaintenance(pool: pg.Pool, log: Logger): Promise<void> 
       if (lost) log.warn({ jobs: lost }, 'jobs whose worker stopped responding were put back for retry');
       const dropped = await failJobsDroppedFromQueue(client);
       if (dropped) log.warn({ jobs: dropped }, 'jobs dropped by the queue while waiting were failed (EXPIRED_IN_QUEUE)');
+      const late = await failJobsPastDeadline(client);
+      if (late) log.info({ jobs: late }, 'jobs whose deadline passed before they started were failed (DEADLINE_EXCEEDED)');
       await rerankJobs(client);
       await sweepKeys(client);
     } finally {

@@ -33,6 +33,8 @@ export type JobRow = {
   error_code: string | null;
   error_message: string | null;
   seq: number;
+  run_at: Date | null;
+  deadline: Date | null;
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;

@@ -41,14 +41,16 @@ export type NewJob = {
   priority: number;
   params: Record<string, unknown>;
   inputAudioId: string | null;
+  runAt?: Date | null;
+  deadline?: Date | null;
 };
 
 /** The job row and its QUEUED event (voxgraph.submit_job); returns the row. */
 export async function submitJob(db: Queryable, j: NewJob): Promise<JobRow> {
   const { rows } = await db.query<JobRow>({
     name: 'voxgraph_submit_job',
-    text: 'SELECT * FROM voxgraph.submit_job($1, $2, $3, $4, $5, $6, $7)',
-    values: [j.id, j.tenant, j.kind, j.engine, j.priority, j.params, j.inputAudioId],
+    text: 'SELECT * FROM voxgraph.submit_job($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+    values: [j.id, j.tenant, j.kind, j.engine, j.priority, j.params, j.inputAudioId, j.runAt ?? null, j.deadline ?? null],
   });
   return rows[0]!;
 }
@@ -155,6 +157,30 @@ export async function failJobsDroppedFromQueue(db: Queryable): Promise<number> {
      FROM voxgraph.job j
      WHERE j.status IN ('queued', 'retrying')
        AND NOT EXISTS (SELECT 1 FROM pgboss.job b WHERE b.name = j.kind::text AND b.id = j.id)`,
+  );
+  return rows[0]?.n ?? 0;
+}
+
+/**
+ * Jobs still waiting for their first attempt when their deadline passed: FAILED with
+ * DEADLINE_EXCEEDED, and their pg-boss jobs cancelled so that no worker claims them. pg-boss's row
+ * first, then ours: the order every worker statement takes (a claim racing this waits, then finds
+ * the job cancelled or already running).
+ */
+export async function failJobsPastDeadline(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `WITH due AS (
+       SELECT j.id, j.kind FROM voxgraph.job j
+       WHERE j.status = 'queued' AND j.deadline IS NOT NULL AND j.deadline <= now()
+       ORDER BY j.deadline LIMIT 1000
+     ), cancelled AS (
+       UPDATE pgboss.job b SET state = 'cancelled', completed_on = now()
+       FROM due WHERE b.name = due.kind::text AND b.id = due.id AND b.state < 'active'
+       RETURNING b.id
+     )
+     SELECT count(voxgraph.record_job_event(c.id, 'failed', p_error_code => 'DEADLINE_EXCEEDED',
+       p_error_message => 'its deadline passed before it started'))::int AS n
+     FROM cancelled c`,
   );
   return rows[0]?.n ?? 0;
 }

@@ -6,7 +6,7 @@ import { tenantOf } from '../context.ts';
 import { nonBlank, uuid, validate } from '../validate.ts';
 import { JobRef } from '../types/job.ts';
 import { AlignedWordRef, ExportFormatEnum, exportOf, resultType, WordExportRef } from '../types/job-result.ts';
-import { engine, exactlyOneSource, idempotencyKey, idempotencyKeyDescription, language, languageDescription, priority, sourceMessage, submit, upload } from './submit.ts';
+import { engine, exactlyOneSource, idempotencyKey, idempotencyKeyDescription, runAt, runAtDescription, deadline, deadlineDescription, scheduleIsPossible, scheduleMessage, language, languageDescription, priority, sourceMessage, submit, upload } from './submit.ts';
 
 export const AlignInput = builder.inputType('AlignInput', {
   description: 'Give exactly one of audioId and file.',
@@ -17,14 +17,17 @@ export const AlignInput = builder.inputType('AlignInput', {
     language: t.string({ required: false, description: languageDescription }),
     engine: t.string({ required: false }),
     idempotencyKey: t.string({ required: false, description: idempotencyKeyDescription }),
+    runAt: t.field({ type: 'DateTime', required: false, description: runAtDescription }),
+    deadline: t.field({ type: 'DateTime', required: false, description: deadlineDescription }),
     priority: t.int({ required: false }),
   }),
 });
 
 export const alignRules = (maxTranscriptChars: number) =>
   z
-    .object({ audioId: uuid.nullish(), file: upload, transcript: nonBlank(maxTranscriptChars), language, engine, priority, idempotencyKey })
-    .refine(exactlyOneSource, sourceMessage);
+    .object({ audioId: uuid.nullish(), file: upload, transcript: nonBlank(maxTranscriptChars), language, engine, priority, idempotencyKey, runAt, deadline })
+    .refine(exactlyOneSource, sourceMessage)
+    .refine(scheduleIsPossible, scheduleMessage);
 
 export const result = resultType('align', 'AlignResult', (t) => ({
   words: t.field({ type: [AlignedWordRef], description: 'Every word of the transcript, in order; see AlignedWord.aligned.', resolve: (r) => r.words }),

@@ -6,7 +6,7 @@ import { uuid, validate } from '../validate.ts';
 import { AudioRef } from '../types/audio.ts';
 import { JobRef } from '../types/job.ts';
 import { resultAudio, resultType } from '../types/job-result.ts';
-import { engine, exactlyOneSource, idempotencyKey, idempotencyKeyDescription, priority, sourceMessage, submit, upload } from './submit.ts';
+import { engine, exactlyOneSource, idempotencyKey, idempotencyKeyDescription, runAt, runAtDescription, deadline, deadlineDescription, scheduleIsPossible, scheduleMessage, priority, sourceMessage, submit, upload } from './submit.ts';
 
 export const DenoiseInput = builder.inputType('DenoiseInput', {
   description: 'Give exactly one of audioId (audio already uploaded) and file (upload it with this request).',
@@ -15,6 +15,8 @@ export const DenoiseInput = builder.inputType('DenoiseInput', {
     file: t.field({ type: 'Upload', required: false }),
     engine: t.string({ required: false, description: 'An engine name; the default is the best one the worker has.' }),
     idempotencyKey: t.string({ required: false, description: idempotencyKeyDescription }),
+    runAt: t.field({ type: 'DateTime', required: false, description: runAtDescription }),
+    deadline: t.field({ type: 'DateTime', required: false, description: deadlineDescription }),
     priority: t.int({
       required: false,
       description: "-100..100 (default 0): the order among this tenant's own waiting jobs, higher first. Tenants take turns whatever their priorities.",
@@ -23,8 +25,9 @@ export const DenoiseInput = builder.inputType('DenoiseInput', {
 });
 
 export const denoiseRules = z
-  .object({ audioId: uuid.nullish(), file: upload, engine, priority, idempotencyKey })
-  .refine(exactlyOneSource, sourceMessage);
+  .object({ audioId: uuid.nullish(), file: upload, engine, priority, idempotencyKey, runAt, deadline })
+  .refine(exactlyOneSource, sourceMessage)
+  .refine(scheduleIsPossible, scheduleMessage);
 
 export const result = resultType('denoise', 'DenoiseResult', (t) => ({
   audio: t.field({ type: AudioRef, resolve: (r, _a, ctx) => resultAudio(ctx, r) }),

@@ -27,6 +27,23 @@ export const idempotencyKey = z
   .max(200, { message: 'must be at most 200 characters' })
   .regex(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII without spaces' })
   .nullish();
+/** How far ahead runAt and deadline may be (the queue keeps a waiting job JOB_QUEUE_RETENTION_SECONDS after its runAt). */
+export const MAX_SCHEDULE_DAYS = 30;
+const maxAhead = () => new Date(Date.now() + MAX_SCHEDULE_DAYS * 86_400_000);
+export const runAt = z
+  .date()
+  .refine((d) => d <= maxAhead(), { message: `must be within ${MAX_SCHEDULE_DAYS} days` })
+  .nullish();
+export const deadline = z
+  .date()
+  .refine((d) => d > new Date(), { message: 'must be in the future' })
+  .refine((d) => d <= maxAhead(), { message: `must be within ${MAX_SCHEDULE_DAYS} days` })
+  .nullish();
+/** Added to each kind's rules: a deadline before runAt could never be met. */
+export const scheduleIsPossible = (v: { runAt?: Date | null; deadline?: Date | null }) => !v.runAt || !v.deadline || v.deadline > v.runAt;
+export const scheduleMessage = { message: 'must be after runAt', path: ['deadline'] };
+export const runAtDescription = `Not started before this instant (in the past: now). At most ${MAX_SCHEDULE_DAYS} days ahead.`;
+export const deadlineDescription = 'If the job has not started by then it ends FAILED with DEADLINE_EXCEEDED instead of running late. In the future, after runAt.';
 export const idempotencyKeyDescription =
   'A key of your choosing (1..200 printable ASCII characters) that makes retrying this mutation safe: the same key with the same input within 24 hours returns the same job and creates nothing; with a different input it is IDEMPOTENCY_CONFLICT.';
 
@@ -38,7 +55,7 @@ export async function submit(
   kind: JobKind,
   source: Source | null,
   params: Record<string, unknown>,
-  opts: { engine?: string | null; priority?: number | null; idempotencyKey?: string | null },
+  opts: { engine?: string | null; priority?: number | null; idempotencyKey?: string | null; runAt?: Date | null; deadline?: Date | null },
 ) {
   const tenant = tenantOf(ctx);
   const { config, pool, boss, storage, verifier, rateLimiter, log } = ctx.deps;
@@ -55,5 +72,5 @@ export async function submit(
     : source.file
       ? { upload: await ingestUpload(source.file, tenant, { storage, verifier, limits: config, storedBytes: (t) => tenantStorageBytes(pool, t) }) }
       : { audioId: source.audioId! };
-  return enqueueJob({ pool, boss, storage, limits: config.tenants, log }, { tenant, kind, params, input, engine: opts.engine ?? null, priority: opts.priority ?? 0, idempotencyKey: opts.idempotencyKey ?? null });
+  return enqueueJob({ pool, boss, storage, limits: config.tenants, log }, { tenant, kind, params, input, engine: opts.engine ?? null, priority: opts.priority ?? 0, idempotencyKey: opts.idempotencyKey ?? null, runAt: opts.runAt && opts.runAt > new Date() ? opts.runAt : null, deadline: opts.deadline ?? null });
 }

@@ -9,7 +9,7 @@ import { AudioRef } from '../types/audio.ts';
 import { EmotionEnum } from '../types/enums.ts';
 import { JobRef } from '../types/job.ts';
 import { AlignedWordRef, ExportFormatEnum, exportOf, resultAudio, resultType, WordExportRef } from '../types/job-result.ts';
-import { engine, language, languageDescription, idempotencyKey, idempotencyKeyDescription, priority, submit } from './submit.ts';
+import { engine, language, languageDescription, idempotencyKey, idempotencyKeyDescription, runAt, runAtDescription, deadline, deadlineDescription, scheduleIsPossible, scheduleMessage, priority, submit } from './submit.ts';
 
 export const SynthesizeInput = builder.inputType('SynthesizeInput', {
   fields: (t) => ({
@@ -21,6 +21,8 @@ export const SynthesizeInput = builder.inputType('SynthesizeInput', {
     language: t.string({ required: false, description: languageDescription }),
     engine: t.string({ required: false }),
     idempotencyKey: t.string({ required: false, description: idempotencyKeyDescription }),
+    runAt: t.field({ type: 'DateTime', required: false, description: runAtDescription }),
+    deadline: t.field({ type: 'DateTime', required: false, description: deadlineDescription }),
     priority: t.int({ required: false }),
   }),
 });
@@ -36,7 +38,9 @@ export const synthesizeRules = (maxTextChars: number) =>
     engine,
     priority,
     idempotencyKey,
-  });
+    runAt,
+    deadline,
+  }).refine(scheduleIsPossible, scheduleMessage);
 
 export const result = resultType('synthesize', 'SynthesizeResult', (t) => ({
   audio: t.field({ type: AudioRef, resolve: (r, _a, ctx) => resultAudio(ctx, r) }),

@@ -39,6 +39,8 @@ export const JobRef = builder.objectRef<JobRow>('Job').implement({
     version: t.exposeInt('seq', {
       description: 'The sequence number of the event this state reflects; pass it as jobUpdated(afterVersion:) to resume.',
     }),
+    runAt: t.expose('run_at', { type: 'DateTime', nullable: true, description: 'Not started before this instant (runAt of the input).' }),
+    deadline: t.expose('deadline', { type: 'DateTime', nullable: true, description: 'FAILED with DEADLINE_EXCEEDED if not started by then.' }),
     createdAt: t.expose('created_at', { type: 'DateTime' }),
     startedAt: t.expose('started_at', { type: 'DateTime', nullable: true }),
     finishedAt: t.expose('finished_at', { type: 'DateTime', nullable: true }),
