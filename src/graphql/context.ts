@@ -9,6 +9,7 @@ import type { Logger } from '../log.ts';
 import type { ConnectionCounter } from '../http/connection-limits.ts';
 import type { LocalRateLimiter } from '../jobs/admission.ts';
 import type { AudioRow, JobEventRow } from '../jobs/rows.ts';
+import { claimRates, standings, type ClaimRate, type Standing } from '../jobs/queue-insight.ts';
 import { getAudios, getEventsOfJobs } from '../jobs/store.ts';
 import type { UrlSigner } from '../storage/signed-url.ts';
 import type { Storage } from '../storage/storage.ts';
@@ -35,9 +36,16 @@ export type Deps = {
  * Audio rows never change, so caching them for the operation's life is safe; callers reach audio
  * only through a row of their own tenant.
  */
-export type Loaders = { audio: DataLoader<string, AudioRow | null>; events: DataLoader<string, JobEventRow[]> };
+export type Loaders = {
+  audio: DataLoader<string, AudioRow | null>;
+  events: DataLoader<string, JobEventRow[]>;
+  /** A waiting job's standing in its queue (null once it is not waiting); one statement for a page of jobs. */
+  standing: DataLoader<string, Standing | null>;
+  /** The queues' claim rates (one key, 'all'): read once per batch of fields. */
+  claimRates: DataLoader<'all', ClaimRate[]>;
+};
 
-export function createLoaders(pool: pg.Pool): Loaders {
+export function createLoaders(pool: pg.Pool, liveWithinSeconds: number): Loaders {
   return {
     audio: new DataLoader(async (ids) => {
       const rows = new Map((await getAudios(pool, ids)).map((r) => [r.id, r]));
@@ -52,6 +60,18 @@ export function createLoaders(pool: pg.Pool): Loaders {
       },
       { cache: false },
     ),
+    // Neither is cached: both change while a subscription's context lives.
+    standing: new DataLoader(
+      async (ids) => {
+        const byId = new Map((await standings(pool, ids)).map((s) => [s.id, s]));
+        return ids.map((id) => byId.get(id) ?? null);
+      },
+      { cache: false },
+    ),
+    claimRates: new DataLoader(async (keys) => {
+      const rates = await claimRates(pool, liveWithinSeconds);
+      return keys.map(() => rates);
+    }, { cache: false }),
   };
 }
 

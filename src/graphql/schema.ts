@@ -8,6 +8,7 @@ import './types/job-result.ts';
 import './types/job.ts';
 import './types/engine.ts';
 import './types/query.ts';
+import './types/queue.ts';
 import { addCancelJob } from './types/mutation.ts';
 import './kinds/index.ts';
 import './types/subscription.ts';

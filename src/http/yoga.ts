@@ -110,7 +110,7 @@ export function createYogaServer(deps: Deps, keys: ApiKeys, devKey: string | und
     context: ({ request, connectionParams }: { request?: Request; connectionParams?: Record<string, unknown> }) => ({
       deps,
       auth: keys.authenticate(request?.headers.get('authorization') ?? connectionParams?.authorization),
-      loaders: createLoaders(deps.pool),
+      loaders: createLoaders(deps.pool, deps.config.workerReadySeconds),
       sse: !connectionParams && Boolean(request?.headers.get('accept')?.includes('text/event-stream')),
     }),
     parserAndValidationCache: parseCaches(config.graphql),

@@ -2,6 +2,7 @@ import type { JobEventRow, JobRow } from '../../jobs/rows.ts';
 import { builder } from '../builder.ts';
 import { AudioRef } from './audio.ts';
 import { JobKindEnum, JobStatusEnum } from './enums.ts';
+import { estimateStart } from '../../jobs/queue-insight.ts';
 import { JobResultUnion, resultOf } from './job-result.ts';
 
 type JobErrorShape = { code: string; message: string };
@@ -26,6 +27,8 @@ export const JobEventRef = builder.objectRef<JobEventRow>('JobEvent').implement(
   }),
 });
 
+const isWaiting = (j: JobRow) => j.status === 'queued' || j.status === 'retrying';
+
 export const JobRef = builder.objectRef<JobRow>('Job').implement({
   description: 'A speech-processing job. Watch it with the jobUpdated subscription.',
   fields: (t) => ({
@@ -41,6 +44,21 @@ export const JobRef = builder.objectRef<JobRow>('Job').implement({
     }),
     runAt: t.expose('run_at', { type: 'DateTime', nullable: true, description: 'Not started before this instant (runAt of the input).' }),
     deadline: t.expose('deadline', { type: 'DateTime', nullable: true, description: 'FAILED with DEADLINE_EXCEEDED if not started by then.' }),
+    queuePosition: t.int({
+      nullable: true,
+      description: "While QUEUED or RETRYING: how many jobs its queue hands out before it (0: next), in the workers' claim order, which takes tenants in turns. Null otherwise.",
+      resolve: async (j, _a, ctx) => (isWaiting(j) ? ((await ctx.loaders.standing.load(j.id))?.ahead ?? null) : null),
+    }),
+    estimatedStartAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: "While waiting: when it should start, from its position and the queue's recent claim rate (not before runAt). Null without live workers or recent starts to measure.",
+      resolve: async (j, _a, ctx) => {
+        if (!isWaiting(j)) return null;
+        const [standing, rates] = await Promise.all([ctx.loaders.standing.load(j.id), ctx.loaders.claimRates.load('all')]);
+        return standing ? estimateStart(standing, rates.find((r) => r.kind === standing.kind)) : null;
+      },
+    }),
     createdAt: t.expose('created_at', { type: 'DateTime' }),
     startedAt: t.expose('started_at', { type: 'DateTime', nullable: true }),
     finishedAt: t.expose('finished_at', { type: 'DateTime', nullable: true }),
