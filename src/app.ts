@@ -75,7 +75,7 @@ async function startOn(config: Config, databaseUrl: string, embedded: EmbeddedDa
   publicUrl ||= `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
   const reconciler = setInterval(() => {
-    runMaintenance(pool, log).catch((err) => log.error({ err }, 'maintenance pass failed'));
+    runMaintenance(pool, log, { storage, seconds: config.retentionSeconds, urlTtlSeconds: config.urlTtlSeconds }).catch((err) => log.error({ err }, 'maintenance pass failed'));
   }, config.queue.superviseIntervalSeconds * 1000);
 
   const sweeper = config.storageSweep.intervalSeconds

@@ -42,6 +42,8 @@ const EnvSchema = z.object({
   // Files nothing refers to are removed once this old (src/storage/orphan-sweep.ts); 0: no sweep.
   STORAGE_SWEEP_INTERVAL_SECONDS: int(3600),
   STORAGE_ORPHAN_AGE_SECONDS: int(3600, 1),
+  // Finished jobs, their events, inputs and results are deleted this long after they finished (src/jobs/deletion.ts); 0: kept.
+  RETENTION_SECONDS: int(30 * 24 * 3600),
   // Subscriptions: how often the event listener is pinged and watched jobs checked (README, "Limits").
   EVENTS_CHECK_SECONDS: z.coerce.number().min(0.2).default(10),
   // Shutdown budget of a worker (README, "Stopping"): running jobs get the grace, then the rest are
@@ -115,6 +117,7 @@ export type Config = {
   workerReadySeconds: number;
   eventsCheckSeconds: number;
   storageSweep: { intervalSeconds: number; orphanAgeSeconds: number };
+  retentionSeconds: number;
   shutdown: { workerGraceSeconds: number; workerHandbackSeconds: number };
   graphql: {
     introspection: 'public' | 'authenticated' | 'off';
@@ -213,6 +216,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerReadySeconds: e.WORKER_READY_SECONDS,
     eventsCheckSeconds: e.EVENTS_CHECK_SECONDS,
     storageSweep: { intervalSeconds: e.STORAGE_SWEEP_INTERVAL_SECONDS, orphanAgeSeconds: e.STORAGE_ORPHAN_AGE_SECONDS },
+    retentionSeconds: e.RETENTION_SECONDS,
     shutdown: { workerGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS, workerHandbackSeconds: e.WORKER_HANDBACK_SECONDS },
     graphql: {
       // Teams generate SDKs from the committed schema/schema.graphql; introspection without a key

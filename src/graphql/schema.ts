@@ -9,10 +9,10 @@ import './types/job.ts';
 import './types/engine.ts';
 import './types/query.ts';
 import './types/queue.ts';
-import { addCancelJob } from './types/mutation.ts';
+import { addJobControlMutations } from './types/mutation.ts';
 import './kinds/index.ts';
 import './types/subscription.ts';
 
-addCancelJob();
+addJobControlMutations();
 
 export const schema = builder.toSchema({ sortSchema: false });

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import parseRange from 'range-parser';
 import { z } from 'zod';
+import { wasDeleted } from '../jobs/deletion.ts';
 import { getAudioById } from '../jobs/store.ts';
 import type { Deps } from '../graphql/context.ts';
 
@@ -21,6 +22,7 @@ export async function serveFile(req: IncomingMessage, res: ServerResponse, url: 
 
   const audio = await getAudioById(deps.pool, id);
   const stat = audio ? await deps.storage.stat(audio.storage_key) : null;
+  if (!audio && (await wasDeleted(deps.pool, id))) return json(res, 410, 'GONE', 'this audio was deleted');
   if (!audio || !stat) return json(res, 404, 'NOT_FOUND', 'no such file');
 
   const size = stat.bytes;

@@ -78,7 +78,7 @@ export async function enqueueJob({ pool, boss, storage, limits, log }: EnqueueDe
       if (upload) {
         input = await insertAudio(client, req.tenant, upload);
       } else if (req.input && 'audioId' in req.input) {
-        input = await getAudio(client, req.tenant, req.input.audioId);
+        input = await getAudio(client, req.tenant, req.input.audioId, true);
         if (!input) throw apiError(ErrorCode.NOT_FOUND, `audio ${req.input.audioId} not found`, { field: 'audioId' });
       }
       const job = await submitJob(client, { id, tenant: req.tenant, kind: req.kind, engine: req.engine, priority: req.priority, params: req.params, inputAudioId: input?.id ?? null, runAt: req.runAt, deadline: req.deadline });

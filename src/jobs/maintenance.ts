@@ -4,15 +4,19 @@
 // - end jobs pg-boss dropped while they waited (FAILED, EXPIRED_IN_QUEUE);
 // - end jobs whose deadline passed before they started (FAILED, DEADLINE_EXCEEDED);
 // - keep waiting jobs' places in their tenants' lines current (fair claiming);
-// - drop idempotency keys older than their 24 h.
+// - drop idempotency keys older than their 24 h;
+// - retention: delete finished jobs (and what goes with them) older than RETENTION_SECONDS.
 import type pg from 'pg';
 import type { Logger } from '../log.ts';
+import type { Storage } from '../storage/storage.ts';
+import { sweepRetention } from './deletion.ts';
 import { sweepKeys } from './idempotency.ts';
 import { failJobsDroppedFromQueue, failJobsPastDeadline, reconcileStalledJobs, rerankJobs } from './store.ts';
 
 const LOCK = "hashtextextended('voxgraph.maintenance', 0)";
 
-export async function runMaintenance(pool: pg.Pool, log: Logger): Promise<void> {
+/** `retention`: RETENTION_SECONDS and what the sweep needs (absent: no retention pass). */
+export async function runMaintenance(pool: pg.Pool, log: Logger, retention?: { storage: Storage; seconds: number; urlTtlSeconds: number }): Promise<void> {
   const client = await pool.connect();
   try {
     const { rows } = await client.query<{ got: boolean }>(`SELECT pg_try_advisory_lock(${LOCK}) AS got`);
@@ -26,6 +30,7 @@ export async function runMaintenance(pool: pg.Pool, log: Logger): Promise<void> 
       if (late) log.info({ jobs: late }, 'jobs whose deadline passed before they started were failed (DEADLINE_EXCEEDED)');
       await rerankJobs(client);
       await sweepKeys(client);
+      if (retention?.seconds) await sweepRetention(pool, retention.storage, log, retention.seconds, retention.urlTtlSeconds);
     } finally {
       await client.query(`SELECT pg_advisory_unlock(${LOCK})`);
     }

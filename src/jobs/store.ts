@@ -17,8 +17,13 @@ export async function insertAudio(db: Queryable, tenant: string, a: StoredUpload
   return rows[0]!;
 }
 
-export async function getAudio(db: Queryable, tenant: string, id: string): Promise<AudioRow | null> {
-  const { rows } = await db.query<AudioRow>({ name: 'voxgraph_get_audio', text: 'SELECT * FROM voxgraph.audio WHERE id = $1 AND tenant = $2', values: [id, tenant] });
+/** `forJob`: a job is about to refer to it; KEY SHARE makes a racing deleteAudio (FOR UPDATE) wait for that job or come first. */
+export async function getAudio(db: Queryable, tenant: string, id: string, forJob = false): Promise<AudioRow | null> {
+  const { rows } = await db.query<AudioRow>({
+    name: forJob ? 'voxgraph_get_audio_for_job' : 'voxgraph_get_audio',
+    text: `SELECT * FROM voxgraph.audio WHERE id = $1 AND tenant = $2${forJob ? ' FOR KEY SHARE' : ''}`,
+    values: [id, tenant],
+  });
   return rows[0] ?? null;
 }
 

@@ -1,5 +1,6 @@
 // The mutations that are not a job kind's (each kind adds its own: graphql/kinds/<kind>.ts).
 import { cancelJob } from '../../jobs/cancel.ts';
+import { deleteAudio, deleteJob } from '../../jobs/deletion.ts';
 import { storeUploadRow } from '../../jobs/enqueue.ts';
 import { tenantStorageBytes } from '../../jobs/store.ts';
 import { ingestUpload } from '../../uploads/ingest.ts';
@@ -25,8 +26,8 @@ builder.mutationType({
   }),
 });
 
-// After the kinds' mutations (schema.ts imports this module last of them), so that the SDL lists it after them.
-export function addCancelJob() {
+// cancelJob, deleteJob, deleteAudio: added after the kinds' mutations (schema.ts calls this last).
+export function addJobControlMutations() {
   builder.mutationField('cancelJob', (t) =>
     t.field({
       type: JobRef,
@@ -35,6 +36,34 @@ export function addCancelJob() {
       resolve: (_r, { id }, ctx) => {
         const tenant = tenantOf(ctx);
         return cancelJob(ctx.deps.pool, ctx.deps.boss, tenant, validate(uuid, String(id)));
+      },
+    }),
+  );
+  builder.mutationField('deleteJob', (t) =>
+    t.field({
+      type: 'ID',
+      description:
+        'Deletes a finished job: its events, its queue rows (dead-letter copy included) and its result audio unless another job uses it; returns the id. JOB_NOT_FINISHED while it waits or runs (cancel it first). The input audio stays (deleteAudio).',
+      args: { id: t.arg.id({ required: true }) },
+      resolve: async (_r, { id }, ctx) => {
+        const tenant = tenantOf(ctx);
+        const jobId = validate(uuid, String(id));
+        await deleteJob(ctx.deps.pool, ctx.deps.storage, tenant, jobId);
+        return jobId;
+      },
+    }),
+  );
+  builder.mutationField('deleteAudio', (t) =>
+    t.field({
+      type: 'ID',
+      description:
+        "Deletes an audio and its file; returns the id. AUDIO_IN_USE while an unfinished job will read it, or while it is a job's result (delete the job). Its signed URLs answer 410 Gone.",
+      args: { id: t.arg.id({ required: true }) },
+      resolve: async (_r, { id }, ctx) => {
+        const tenant = tenantOf(ctx);
+        const audioId = validate(uuid, String(id));
+        await deleteAudio(ctx.deps.pool, ctx.deps.storage, tenant, audioId);
+        return audioId;
       },
     }),
   );
