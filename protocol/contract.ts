@@ -25,6 +25,21 @@ export const EMOTIONS = ['neutral', 'happy', 'sad', 'angry', 'calm', 'excited', 
 /** The reference aligner's 11 languages; every CPU engine covers them too. */
 export const LANGUAGES = ['en', 'zh', 'yue', 'fr', 'de', 'it', 'ja', 'ko', 'pt', 'ru', 'es'] as const;
 
+/**
+ * The encodings a denoise or synthesize result can be stored in (params.format; absent: wav), with
+ * what its audio row says. Opus is Ogg Opus at one of Opus's own rates (another rate is
+ * resampled to 48 kHz); MP3 is what libsndfile's LAME writes at the job's rate.
+ */
+export const AUDIO_FORMATS = {
+  wav: { contentType: 'audio/wav', container: 'wav', codec: 'pcm_s16le', extension: 'wav' },
+  flac: { contentType: 'audio/flac', container: 'flac', codec: 'flac', extension: 'flac' },
+  mp3: { contentType: 'audio/mpeg', container: 'mp3', codec: 'mp3', extension: 'mp3' },
+  opus: { contentType: 'audio/ogg', container: 'ogg', codec: 'opus', extension: 'opus' },
+} as const;
+export type AudioFormat = keyof typeof AUDIO_FORMATS;
+const audioFormat = z.enum(Object.keys(AUDIO_FORMATS) as [AudioFormat, ...AudioFormat[]]).optional().describe('The result\'s encoding (AUDIO_FORMATS); absent: wav.');
+const resultRate = z.number().int().min(8000).max(48000);
+
 /** What the API puts in a job's params when the client leaves a field out. */
 export const DEFAULTS = { language: 'en', emotion: 'neutral', intensity: 0.5 } as const satisfies {
   language: (typeof LANGUAGES)[number];
@@ -79,7 +94,9 @@ export const JobInput = z
   })
   .strict();
 
-export const DenoiseParams = z.object({ engine: engineName.optional() }).strict();
+export const DenoiseParams = z
+  .object({ engine: engineName.optional(), format: audioFormat, sampleRate: resultRate.optional().describe('Absent: the input\'s rate.') })
+  .strict();
 export const AlignParams = z
   .object({ transcript: z.string().min(1), language: z.enum(LANGUAGES), engine: engineName.optional() })
   .strict();
@@ -90,7 +107,8 @@ export const SynthesizeParams = z
     voice: z.string().nullable(),
     language: z.enum(LANGUAGES),
     intensity: z.number().min(0).max(1),
-    sampleRate: z.number().int().min(8000).max(48000).nullable().describe('null: the engine\'s own rate.'),
+    sampleRate: resultRate.nullable().describe('null: the engine\'s own rate.'),
+    format: audioFormat,
     engine: engineName.optional(),
   })
   .strict();

@@ -17,6 +17,7 @@ const constants = {
   EMOTIONS: contract.EMOTIONS,
   LANGUAGES: contract.LANGUAGES,
   DEFAULTS: contract.DEFAULTS,
+  AUDIO_FORMATS: contract.AUDIO_FORMATS,
   JOB_ERRORS: contract.JOB_ERRORS,
 };
 const schemaJson =
@@ -57,6 +58,9 @@ LANGUAGES: tuple[str, ...] = ${tuple(contract.LANGUAGES)}
 DEFAULT_LANGUAGE = ${py(contract.DEFAULTS.language)}
 DEFAULT_EMOTION = ${py(contract.DEFAULTS.emotion)}
 DEFAULT_INTENSITY = ${py(contract.DEFAULTS.intensity)}
+
+# format -> contentType, container, codec, extension of a result audio (protocol AUDIO_FORMATS)
+AUDIO_FORMATS: dict[str, dict[str, str]] = ${py(contract.AUDIO_FORMATS)}
 
 
 @dataclass(frozen=True)

@@ -36,10 +36,11 @@ test('every message the API enqueues is a QueuePayload, and every result a worke
   const ids = [
     await submit(`mutation($a: ID!) { denoise(input: { audioId: $a }) { id } }`, { a: audioId }),
     await submit(`mutation($a: ID!) { denoise(input: { audioId: $a, engine: "mmse-lsa" }) { id } }`, { a: audioId }),
+    await submit(`mutation($a: ID!) { denoise(input: { audioId: $a, format: FLAC, sampleRate: 8000, deadline: "2999-01-01T00:00:00Z" }) { id } }`, { a: audioId }),
     await submit(`mutation($a: ID!) { align(input: { audioId: $a, transcript: "the contract holds" }) { id } }`, { a: audioId }),
     await submit(`mutation($a: ID!) { align(input: { audioId: $a, transcript: "le contrat tient", language: "fr" }) { id } }`, { a: audioId }),
     await submit(`mutation { synthesize(input: { text: "defaults everywhere" }) { id } }`),
-    await submit(`mutation { synthesize(input: { text: "every field", emotion: WHISPER, intensity: 0.25, language: "de", sampleRate: 22050 }) { id } }`),
+    await submit(`mutation { synthesize(input: { text: "every field", emotion: WHISPER, intensity: 0.25, language: "de", sampleRate: 22050, format: OPUS }) { id } }`),
   ];
 
   const { rows } = await db.query(`SELECT id, name, data FROM pgboss.job WHERE id = ANY($1)`, [ids]);

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 
 import numpy as np
 import pytest
 import soundfile as sf
 
-from voxgraph_worker import audio_io, config
+from voxgraph_worker import audio_io, config, protocol
 from voxgraph_worker.engines.base import AudioData
 from voxgraph_worker.storage import LocalStorage
 
@@ -65,6 +66,29 @@ def test_encode_wav_clips_and_describes(tmp_path):
     assert enc.duration == 4 / 8000 and len(enc.sha256) == 64
     with pytest.raises(ValueError):
         audio_io.encode_wav(AudioData(np.zeros(0, dtype=np.float32), 8000))
+
+
+@pytest.mark.parametrize("fmt,rate,channels", [(f, r, c) for f in ("wav", "flac", "mp3", "opus")
+                                                for r in (8000, 22050, 48000) for c in (1, 2)])
+def test_every_result_format_decodes_back_to_the_same_sound(fmt, rate, channels):
+    t = np.arange(int(rate * 0.5)) / rate
+    tone = (0.4 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+    x = tone if channels == 1 else np.stack([tone, 0.5 * tone], axis=1)
+    enc = audio_io.encode(AudioData(x, rate), fmt)
+    assert enc.format == fmt and enc.info == protocol.AUDIO_FORMATS[fmt]
+    # Opus codes 8/12/16/24/48 kHz only: another rate comes back at 48 kHz.
+    want_rate = rate if fmt != "opus" or rate in audio_io.OPUS_RATES else 48000
+    assert enc.sample_rate == want_rate and enc.channels == channels
+    decoded, sr = sf.read(io.BytesIO(enc.data), dtype="float32", always_2d=True)
+    assert sr == want_rate and decoded.shape[1] == channels
+    assert abs(decoded.shape[0] / sr - 0.5) < 0.08  # codec priming and padding aside
+    # The same loudness per channel (lossy codecs keep the level of a pure tone within 1.5 dB).
+    for ch in range(channels):
+        level = float(np.sqrt(np.mean(decoded[:, ch] ** 2)))
+        expected = 0.4 / np.sqrt(2) * (1 if ch == 0 else 0.5)
+        assert abs(20 * np.log10(level / expected)) < 1.5, (fmt, rate, ch, level)
+    with pytest.raises(ValueError):
+        audio_io.encode(AudioData(x, rate), "aiff")
 
 
 def test_inputs_libsndfile_cannot_read_are_decoded_with_ffmpeg(tmp_path):

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from . import protocol
 from .engines.base import AudioData
 from .outcomes import JobFailure
 from .engines.support.dsp import resample
@@ -103,22 +104,43 @@ def _stderr(e: Exception) -> str:
 
 
 @dataclass
-class EncodedWav:
+class EncodedAudio:
     data: bytes
     sha256: str
     duration: float
     sample_rate: int
     channels: int
+    format: str  # a key of protocol.AUDIO_FORMATS
+
+    @property
+    def info(self) -> dict:
+        return protocol.AUDIO_FORMATS[self.format]
 
 
-def encode_wav(audio: AudioData) -> EncodedWav:
+# libsndfile's (format, subtype) for each of the contract's result formats.
+_SNDFILE = {"wav": ("WAV", "PCM_16"), "flac": ("FLAC", "PCM_16"), "mp3": ("MP3", "MPEG_LAYER_III"), "opus": ("OGG", "OPUS")}
+# Opus codes only these rates; another is resampled to 48 kHz (what decoders play Opus at anyway).
+OPUS_RATES = (8000, 12000, 16000, 24000, 48000)
+
+
+def encode(audio: AudioData, fmt: str = "wav") -> EncodedAudio:
+    """A result audio as a file of the contract's format (16-bit where the format has a depth)."""
+    if fmt not in _SNDFILE:
+        raise ValueError(f"unknown result format {fmt!r}")
     samples = np.asarray(audio.samples, dtype=np.float32)
     if samples.ndim not in (1, 2) or samples.shape[0] == 0:
         raise ValueError(f"engine returned no audio (shape {samples.shape})")
     samples = np.nan_to_num(np.clip(samples, -1.0, 1.0))  # PCM_16 wraps around without clipping
+    rate = int(audio.sample_rate)
+    if fmt == "opus" and rate not in OPUS_RATES:
+        samples, rate = np.clip(resample(samples, rate, 48000), -1.0, 1.0), 48000
     buf = io.BytesIO()
-    sf.write(buf, samples, int(audio.sample_rate), format="WAV", subtype="PCM_16")
+    container, subtype = _SNDFILE[fmt]
+    sf.write(buf, samples, rate, format=container, subtype=subtype)
     data = buf.getvalue()
-    return EncodedWav(data=data, sha256=hashlib.sha256(data).hexdigest(),
-                      duration=samples.shape[0] / float(audio.sample_rate), sample_rate=int(audio.sample_rate),
-                      channels=1 if samples.ndim == 1 else int(samples.shape[1]))
+    return EncodedAudio(data=data, sha256=hashlib.sha256(data).hexdigest(), duration=samples.shape[0] / float(rate),
+                        sample_rate=rate, channels=1 if samples.ndim == 1 else int(samples.shape[1]), format=fmt)
+
+
+def encode_wav(audio: AudioData) -> EncodedAudio:
+    return encode(audio, "wav")

@@ -79,13 +79,13 @@ def record_claims(conn, claims: list[tuple[str, int, Optional[str]]]) -> list[Op
 
 
 def insert_result_audios(conn, rows: list[dict]) -> list[str]:
-    """Result audio rows (16-bit WAV) in one statement, voxgraph.insert_audios (the API writes its
+    """Result audio rows (in the job's format, protocol.AUDIO_FORMATS) in one statement, voxgraph.insert_audios (the API writes its
     uploads with it too); returns their ids in order (a row's own `id` when it has one)."""
     ids = [str(r.get("id") or uuid.uuid4()) for r in rows]
     if rows:
         conn.execute("SELECT 1 FROM voxgraph.insert_audios(%s::jsonb)", (json.dumps([
-            {"id": i, "tenant": r["tenant"], "storage_key": r["storage_key"], "content_type": "audio/wav", "format": "wav",
-             "codec": "pcm_s16le", "bytes": r["nbytes"], "sha256": r["sha256"], "duration_seconds": r["duration"],
+            {"id": i, "tenant": r["tenant"], "storage_key": r["storage_key"], "content_type": r.get("content_type", "audio/wav"),
+             "format": r.get("format", "wav"), "codec": r.get("codec", "pcm_s16le"), "bytes": r["nbytes"], "sha256": r["sha256"], "duration_seconds": r["duration"],
              "sample_rate": r["sample_rate"], "channels": r["channels"], "origin": "result"}
             for i, r in zip(ids, rows)]),))
     return ids

@@ -447,11 +447,13 @@ class Runner:
         """Writes a result audio file; returns what its audio row needs (None: no audio)."""
         if audio is None:
             return None
-        enc = audio_io.encode_wav(audio)
-        key = f"{job.tenant}/{uuid.uuid4()}.wav"
+        enc = audio_io.encode(audio, str(_params(job.data).get("format") or "wav"))
+        info = enc.info
+        key = f"{job.tenant}/{uuid.uuid4()}.{info['extension']}"
         self.storage.put(key, enc.data)
         return {"id": str(uuid.uuid4()), "tenant": job.tenant, "storage_key": key, "nbytes": len(enc.data), "sha256": enc.sha256,
-                "duration": enc.duration, "sample_rate": enc.sample_rate, "channels": enc.channels}
+                "duration": enc.duration, "sample_rate": enc.sample_rate, "channels": enc.channels,
+                "content_type": info["contentType"], "format": info["container"], "codec": info["codec"]}
 
     def _settle_successes(self, db: Db, items: list[tuple[ClaimedJob, dict, Optional[AudioData]]],
                           monitor: _Monitor) -> dict[str, Outcome]:

@@ -1,8 +1,10 @@
-"""denoise: audio in, audio out (the result audio is stored; the result object has no fields)."""
+"""denoise: audio in, audio out (the result audio is stored, at params.sampleRate when given and in
+params.format; the result object has no fields)."""
 
 from __future__ import annotations
 
-from ..engines.base import Task
+from ..engines.base import AudioData, Task
+from ..engines.support.dsp import resample
 from .base import Kind
 
 
@@ -17,6 +19,9 @@ class Denoise(Kind):
         return engine.run(task.audio, task.report)
 
     def result(self, task, out):
+        rate = task.params.get("sampleRate")
+        if rate and int(rate) != out.sample_rate:
+            out = AudioData(resample(out.samples, out.sample_rate, int(rate)), int(rate))
         return {"kind": self.name}, out
 
 

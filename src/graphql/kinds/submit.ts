@@ -21,6 +21,8 @@ export const language = z.enum(LANGUAGES, { message: `must be one of ${LANGUAGES
 export const upload = z.custom<Promise<FileUpload>>().nullish();
 export const exactlyOneSource = (v: { audioId?: unknown; file?: unknown }) => (v.audioId == null) !== (v.file == null);
 export const sourceMessage = { message: 'give exactly one of audioId and file', path: ['audioId'] };
+export const sampleRate = z.number().int().min(8000, { message: 'must be between 8000 and 48000' }).max(48000, { message: 'must be between 8000 and 48000' }).nullish();
+export const formatDescription = 'The result\'s encoding. Default WAV.';
 export const idempotencyKey = z
   .string()
   .min(1, { message: 'must not be empty' })

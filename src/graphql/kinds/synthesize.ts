@@ -6,10 +6,11 @@ import { builder } from '../builder.ts';
 import { tenantOf } from '../context.ts';
 import { nonBlank, validate } from '../validate.ts';
 import { AudioRef } from '../types/audio.ts';
-import { EmotionEnum } from '../types/enums.ts';
+import { AudioFormatEnum, EmotionEnum } from '../types/enums.ts';
 import { JobRef } from '../types/job.ts';
 import { AlignedWordRef, ExportFormatEnum, exportOf, resultAudio, resultType, WordExportRef } from '../types/job-result.ts';
 import { engine, language, languageDescription, idempotencyKey, idempotencyKeyDescription, runAt, runAtDescription, deadline, deadlineDescription, scheduleIsPossible, scheduleMessage, priority, submit } from './submit.ts';
+import { formatDescription, sampleRate } from './submit.ts';
 
 export const SynthesizeInput = builder.inputType('SynthesizeInput', {
   fields: (t) => ({
@@ -18,6 +19,7 @@ export const SynthesizeInput = builder.inputType('SynthesizeInput', {
     voice: t.string({ required: false, description: 'A voice of the engine for the language (see Query.engines: voices).' }),
     intensity: t.float({ required: false, description: 'How strongly the emotion is expressed: 0 (flat) .. 1 (full). Default 0.5.' }),
     sampleRate: t.int({ required: false, description: 'Sample rate of the result in Hz, 8000..48000. Default: the engine\'s own.' }),
+    format: t.field({ type: AudioFormatEnum, required: false, description: formatDescription }),
     language: t.string({ required: false, description: languageDescription }),
     engine: t.string({ required: false }),
     idempotencyKey: t.string({ required: false, description: idempotencyKeyDescription }),
@@ -33,7 +35,8 @@ export const synthesizeRules = (maxTextChars: number) =>
     emotion: z.string().nullish(),
     voice: z.string().regex(/^[A-Za-z0-9_+-]{1,32}$/, { message: 'must be a voice name like "f3"' }).nullish(),
     intensity: z.number().min(0, { message: 'must be between 0 and 1' }).max(1, { message: 'must be between 0 and 1' }).nullish(),
-    sampleRate: z.number().int().min(8000, { message: 'must be between 8000 and 48000' }).max(48000, { message: 'must be between 8000 and 48000' }).nullish(),
+    sampleRate,
+    format: z.string().nullish(),
     language,
     engine,
     priority,
@@ -56,7 +59,7 @@ export const result = resultType('synthesize', 'SynthesizeResult', (t) => ({
 builder.mutationField('synthesize', (t) =>
   t.field({
     type: JobRef,
-    description: 'Text to speech with an emotion. The result is 16-bit WAV with word timings.',
+    description: 'Text to speech with an emotion. The result is audio (WAV unless format says otherwise) with word timings.',
     args: { input: t.arg({ type: SynthesizeInput, required: true }) },
     resolve: (_r, { input }, ctx) => {
       tenantOf(ctx);
@@ -68,6 +71,7 @@ builder.mutationField('synthesize', (t) =>
         language: v.language ?? DEFAULTS.language,
         intensity: v.intensity ?? DEFAULTS.intensity,
         sampleRate: v.sampleRate ?? null,
+        ...(v.format ? { format: v.format } : {}),
       };
       return submit(ctx, 'synthesize', null, params, v);
     },

@@ -1,5 +1,5 @@
 import { JOB_KINDS, JOB_STATUSES, type JobKind, type JobStatus } from '../../jobs/kinds.ts';
-import { EMOTIONS, LANGUAGES } from '../../../protocol/contract.ts';
+import { AUDIO_FORMATS, EMOTIONS, LANGUAGES, type AudioFormat } from '../../../protocol/contract.ts';
 import { builder } from '../builder.ts';
 
 export { EMOTIONS, LANGUAGES };
@@ -17,3 +17,8 @@ export const JobStatusEnum = builder.enumType('JobStatus', {
 
 export const EmotionEnum = builder.enumType('Emotion', { values: upper(EMOTIONS) });
 
+
+export const AudioFormatEnum = builder.enumType('AudioFormat', {
+  description: 'How a result audio is encoded: WAV (16-bit PCM), FLAC (16-bit), MP3, OPUS (Ogg Opus; a rate Opus does not code is resampled to 48 kHz).',
+  values: upper<AudioFormat>(Object.keys(AUDIO_FORMATS) as AudioFormat[]),
+});
