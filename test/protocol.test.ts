@@ -36,7 +36,7 @@ test('every message the API enqueues is a QueuePayload, and every result a worke
   const ids = [
     await submit(`mutation($a: ID!) { denoise(input: { audioId: $a }) { id } }`, { a: audioId }),
     await submit(`mutation($a: ID!) { denoise(input: { audioId: $a, engine: "mmse-lsa" }) { id } }`, { a: audioId }),
-    await submit(`mutation($a: ID!) { denoise(input: { audioId: $a, format: FLAC, sampleRate: 8000, deadline: "2999-01-01T00:00:00Z" }) { id } }`, { a: audioId }),
+    await submit(`mutation($a: ID!, $d: DateTime) { denoise(input: { audioId: $a, format: FLAC, sampleRate: 8000, deadline: $d }) { id } }`, { a: audioId, d: new Date(Date.now() + 86_400_000).toISOString() }),
     await submit(`mutation($a: ID!) { align(input: { audioId: $a, transcript: "the contract holds" }) { id } }`, { a: audioId }),
     await submit(`mutation($a: ID!) { align(input: { audioId: $a, transcript: "le contrat tient", language: "fr" }) { id } }`, { a: audioId }),
     await submit(`mutation { synthesize(input: { text: "defaults everywhere" }) { id } }`),
