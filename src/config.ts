@@ -67,6 +67,9 @@ const EnvSchema = z.object({
   MAX_STORAGE_BYTES_PER_TENANT: int(10 * 2 ** 30),
   MAX_SUBSCRIPTIONS_PER_CONNECTION: int(100),
   MAX_CONNECTIONS_PER_TENANT: int(100),
+  // The highest job priority a tenant may ask for (higher is clamped): MAX_PRIORITY for all, TENANT_MAX_PRIORITY "tenant:n,…" per tenant.
+  MAX_PRIORITY: z.coerce.number().int().min(-100).max(100).default(100),
+  TENANT_MAX_PRIORITY: z.string().default(''),
   // Slow and hostile clients (README, "Limits").
   HTTP_HEADERS_TIMEOUT_SECONDS: int(20, 1),
   HTTP_REQUEST_TIMEOUT_SECONDS: int(600, 1),
@@ -147,11 +150,24 @@ export type Config = {
     maxStorageBytes: number;
     maxSubscriptionsPerConnection: number;
     maxConnections: number;
+    /** The highest priority each tenant may use; `maxPriority` for a tenant not listed. */
+    maxPriority: number;
+    maxPriorityOf: ReadonlyMap<string, number>;
   };
   logLevel: string;
 };
 
 export class ConfigError extends Error {}
+
+export function parseTenantPriorities(raw: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const entry of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^([A-Za-z0-9][A-Za-z0-9_.-]{0,62}):(-?\d{1,3})$/.exec(entry);
+    if (!m || Number(m[2]) < -100 || Number(m[2]) > 100) throw new ConfigError('TENANT_MAX_PRIORITY must be "tenant:n,tenant2:n" with n in -100..100');
+    out.set(m[1]!, Number(m[2]));
+  }
+  return out;
+}
 
 export function parseApiKeys(raw: string): Map<string, string> {
   const keys = new Map<string, string>();
@@ -248,6 +264,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxStorageBytes: e.MAX_STORAGE_BYTES_PER_TENANT,
       maxSubscriptionsPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,
       maxConnections: e.MAX_CONNECTIONS_PER_TENANT,
+      maxPriority: e.MAX_PRIORITY,
+      maxPriorityOf: parseTenantPriorities(e.TENANT_MAX_PRIORITY),
     },
     logLevel: e.LOG_LEVEL,
   };

@@ -52,6 +52,14 @@ export const idempotencyKeyDescription =
 /** The input audio of a kind that takes one: an uploaded audio's id, or a file sent with the request. */
 export type Source = { audioId?: string | null; file?: Promise<FileUpload> | null };
 
+/**
+ * The priority a tenant's job gets: what it asked for, at most its configured maximum. Priorities
+ * only order a tenant's own line (tenants take turns whatever their priorities); the clamp is a
+ * policy on top, e.g. a tier that may not reorder its jobs at all (TENANT_MAX_PRIORITY=free:0).
+ */
+export const clampPriority = (limits: { maxPriority: number; maxPriorityOf: ReadonlyMap<string, number> }, tenant: string, asked: number) =>
+  Math.min(asked, limits.maxPriorityOf.get(tenant) ?? limits.maxPriority);
+
 export async function submit(
   ctx: Context,
   kind: JobKind,
@@ -74,5 +82,5 @@ export async function submit(
     : source.file
       ? { upload: await ingestUpload(source.file, tenant, { storage, verifier, limits: config, storedBytes: (t) => tenantStorageBytes(pool, t) }) }
       : { audioId: source.audioId! };
-  return enqueueJob({ pool, boss, storage, limits: config.tenants, log }, { tenant, kind, params, input, engine: opts.engine ?? null, priority: opts.priority ?? 0, idempotencyKey: opts.idempotencyKey ?? null, runAt: opts.runAt && opts.runAt > new Date() ? opts.runAt : null, deadline: opts.deadline ?? null });
+  return enqueueJob({ pool, boss, storage, limits: config.tenants, log }, { tenant, kind, params, input, engine: opts.engine ?? null, priority: clampPriority(config.tenants, tenant, opts.priority ?? 0), idempotencyKey: opts.idempotencyKey ?? null, runAt: opts.runAt && opts.runAt > new Date() ? opts.runAt : null, deadline: opts.deadline ?? null });
 }
