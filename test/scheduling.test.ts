@@ -5,9 +5,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { gql, subscribeWs, WATCH_JOB } from './support/client.ts';
+import { longAudio } from './support/audio.ts';
+import { gql, gqlUpload, subscribeWs, WATCH_JOB } from './support/client.ts';
 import { random } from './support/random.ts';
 import { KEY_A, startTestServer, waitReady, type TestServer } from './support/server.ts';
+import { startWorker, type WorkerProcess } from './support/worker.ts';
 
 const SYNTH = `mutation($runAt: DateTime, $deadline: DateTime) {
   synthesize(input: { text: "on schedule", runAt: $runAt, deadline: $deadline }) { id status runAt deadline } }`;
@@ -107,5 +109,42 @@ describe('without a worker', () => {
     const numeric = await gql(s.url, KEY_A, SYNTH, { runAt: 1700000000000 as unknown as string });
     assert.equal(numeric.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
     assert.equal((await gql(s.url, KEY_A, '{ jobs(first: 1) { nodes { id } } }')).errors, undefined, 'the server is still up');
+  });
+});
+
+describe('a worker killed mid-run', () => {
+  let s: TestServer;
+  const workers: WorkerProcess[] = [];
+  before(async () => {
+    s = await startTestServer({ WORKERS: '0' });
+  });
+  after(async () => {
+    for (const w of workers) w.child.kill('SIGKILL');
+    await s.close();
+  });
+
+  test('a job that started before its deadline keeps its retries after it: attempt 2 runs and succeeds', { timeout: 180_000 }, async () => {
+    const first = await startWorker(s.databaseUrl, s.dataDir);
+    workers.push(first);
+    const deadline = inSeconds(20);
+    const res = await gqlUpload(s.url, KEY_A, `mutation($f: Upload!, $d: DateTime) { denoise(input: { file: $f, deadline: $d }) { id } }`, { f: null, d: deadline }, 'f', longAudio(1500));
+    assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+    const id = res.data.denoise.id;
+    const watch = subscribeWs(s.url, KEY_A, WATCH_JOB, { id, after: 0 });
+    // Kill it once it runs, and start the next worker only after the deadline has passed.
+    for (;;) {
+      const j = (await gql(s.url, KEY_A, `query($id: ID!) { job(id: $id) { status progress } }`, { id })).data.job;
+      if (j.status === 'RUNNING' && j.progress > 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    first.child.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(deadline) - Date.now() + 1000)));
+    workers.push(await startWorker(s.databaseUrl, s.dataDir));
+    const items = (await watch.done).items.map((i: any) => i.jobUpdated);
+    const statuses = items.map((j: any) => j.status).filter((st: string, i: number, arr: string[]) => st !== arr[i - 1]);
+    assert.deepEqual(statuses, ['QUEUED', 'RUNNING', 'RETRYING', 'RUNNING', 'SUCCEEDED']);
+    assert.equal(items.at(-1).attempts, 2);
+    const secondStart = items.filter((j: any) => j.status === 'RUNNING').at(-1);
+    assert.ok(Date.now() > Date.parse(deadline) && items.every((j: any) => j.error?.code !== 'DEADLINE_EXCEEDED'), JSON.stringify(secondStart));
   });
 });
