@@ -141,3 +141,17 @@ test('retention deletes finished jobs, their results and unused uploads once RET
   assert.equal((await fetch(old.result.audio.url)).status, 410);
   assert.equal((await gql(s.url, KEY_A, JOB, { id: fresh.id })).data.job.status, 'SUCCEEDED', 'a recent job stays');
 });
+
+test('a result another job read as its input goes once neither job is left', { timeout: 60_000 }, async () => {
+  const denoised = await finishedDenoise('a pipeline');
+  const resultId = denoised.result.audio.id;
+  const resultFile = await fileOf(resultId);
+  const aligned = await gql(s.url, KEY_A, `mutation($a: ID!) { align(input: { audioId: $a, transcript: "a pipeline" }) { id } }`, { a: resultId });
+  const alignId = aligned.data.align.id;
+  assert.equal((await subscribeWs(s.url, KEY_A, WATCH_JOB, { id: alignId, after: 0 }).done).items.at(-1).jobUpdated.status, 'SUCCEEDED');
+  await gql(s.url, KEY_A, DELETE_JOB, { id: denoised.id });
+  assert.ok(existsSync(resultFile), 'still the align job\'s input');
+  await gql(s.url, KEY_A, DELETE_JOB, { id: alignId });
+  assert.equal(existsSync(resultFile), false);
+  assert.equal((await fetch(denoised.result.audio.url)).status, 410);
+});

@@ -129,3 +129,13 @@ test('generated bad keys are BAD_USER_INPUT on idempotencyKey, and nothing is cr
   const good = Array.from({ length: 200 }, (_, i) => String.fromCharCode(0x21 + (i % 94))).join('');
   assert.equal((await gql(s.url, KEY_A, SYNTH, { text: 'queued', key: good })).errors, undefined);
 });
+
+test('a retry after the runAt it asked for has passed is still the same request', async () => {
+  const runAt = new Date(Date.now() + 1500).toISOString();
+  const q = `mutation($t: DateTime) { synthesize(input: { text: "scheduled once", idempotencyKey: "scheduled-1", runAt: $t }) { id } }`;
+  const first = await gql(s.url, KEY_A, q, { t: runAt });
+  await new Promise((r) => setTimeout(r, 2000));
+  const again = await gql(s.url, KEY_A, q, { t: runAt });
+  assert.equal(again.errors, undefined, JSON.stringify(again.errors));
+  assert.equal(again.data.synthesize.id, first.data.synthesize.id);
+});

@@ -69,7 +69,7 @@ def test_encode_wav_clips_and_describes(tmp_path):
 
 
 @pytest.mark.parametrize("fmt,rate,channels", [(f, r, c) for f in ("wav", "flac", "mp3", "opus")
-                                                for r in (8000, 22050, 48000) for c in (1, 2)])
+                                                for r in (8000, 22050, 44000, 48000) for c in (1, 2)])
 def test_every_result_format_decodes_back_to_the_same_sound(fmt, rate, channels):
     t = np.arange(int(rate * 0.5)) / rate
     tone = (0.4 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
@@ -77,7 +77,8 @@ def test_every_result_format_decodes_back_to_the_same_sound(fmt, rate, channels)
     enc = audio_io.encode(AudioData(x, rate), fmt)
     assert enc.format == fmt and enc.info == protocol.AUDIO_FORMATS[fmt]
     # Opus codes 8/12/16/24/48 kHz only: another rate comes back at 48 kHz.
-    want_rate = rate if fmt != "opus" or rate in audio_io.OPUS_RATES else 48000
+    want_rate = (48000 if fmt == "opus" and rate not in audio_io.OPUS_RATES else
+                 44100 if fmt == "mp3" and rate not in audio_io.MP3_RATES else rate)
     assert enc.sample_rate == want_rate and enc.channels == channels
     decoded, sr = sf.read(io.BytesIO(enc.data), dtype="float32", always_2d=True)
     assert sr == want_rate and decoded.shape[1] == channels
@@ -89,6 +90,13 @@ def test_every_result_format_decodes_back_to_the_same_sound(fmt, rate, channels)
         assert abs(20 * np.log10(level / expected)) < 1.5, (fmt, rate, ch, level)
     with pytest.raises(ValueError):
         audio_io.encode(AudioData(x, rate), "aiff")
+
+
+def test_mp3_takes_more_than_two_channels_mixed_down():
+    x = np.tile((0.3 * np.sin(np.arange(8000) / 5)).astype(np.float32)[:, None], (1, 4))
+    enc = audio_io.encode(AudioData(x, 16000), "mp3")
+    decoded, sr = sf.read(io.BytesIO(enc.data), dtype="float32", always_2d=True)
+    assert enc.channels == 1 and decoded.shape[1] == 1 and sr == 16000
 
 
 def test_inputs_libsndfile_cannot_read_are_decoded_with_ffmpeg(tmp_path):

@@ -121,6 +121,8 @@ class EncodedAudio:
 _SNDFILE = {"wav": ("WAV", "PCM_16"), "flac": ("FLAC", "PCM_16"), "mp3": ("MP3", "MPEG_LAYER_III"), "opus": ("OGG", "OPUS")}
 # Opus codes only these rates; another is resampled to 48 kHz (what decoders play Opus at anyway).
 OPUS_RATES = (8000, 12000, 16000, 24000, 48000)
+# MPEG audio's rates (LAME refuses others) and channels (libsndfile's MP3 writer takes at most 2).
+MP3_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
 
 
 def encode(audio: AudioData, fmt: str = "wav") -> EncodedAudio:
@@ -134,6 +136,12 @@ def encode(audio: AudioData, fmt: str = "wav") -> EncodedAudio:
     rate = int(audio.sample_rate)
     if fmt == "opus" and rate not in OPUS_RATES:
         samples, rate = np.clip(resample(samples, rate, 48000), -1.0, 1.0), 48000
+    if fmt == "mp3":
+        if samples.ndim == 2 and samples.shape[1] > 2:  # more than stereo: mixed down to mono
+            samples = samples.mean(axis=1).astype(np.float32)
+        if rate not in MP3_RATES:  # the nearest MPEG rate at or above it (48 kHz at most)
+            to = next((r for r in MP3_RATES if r >= rate), 48000)
+            samples, rate = np.clip(resample(samples, rate, to), -1.0, 1.0), to
     buf = io.BytesIO()
     container, subtype = _SNDFILE[fmt]
     sf.write(buf, samples, rate, format=container, subtype=subtype)

@@ -23,7 +23,7 @@ export type JobRequest = {
   priority: number;
   /** The input audio: an id of already stored audio, or an upload stored by this request. */
   input: { audioId: string } | { upload: StoredUpload } | null;
-  /** Not claimed before this instant (pg-boss's startAfter). */
+  /** Not claimed before this instant (pg-boss's startAfter; one in the past is now). Hashed as sent, so a retry of the same request matches. */
   runAt?: Date | null;
   /** Give up with DEADLINE_EXCEEDED if the first attempt has not started by then. */
   deadline?: Date | null;
@@ -92,7 +92,7 @@ export async function enqueueJob({ pool, boss, storage, limits, log }: EnqueueDe
           : null,
         ...(req.deadline ? { deadline: req.deadline.toISOString() } : {}),
       } as QueuePayload;
-      await boss.send(req.kind, payload, { id, priority: -place, db: asBossDb(client), ...(req.runAt ? { startAfter: req.runAt } : {}) });
+      await boss.send(req.kind, payload, { id, priority: -place, db: asBossDb(client), ...(req.runAt && req.runAt > new Date() ? { startAfter: req.runAt } : {}) });
       return job;
     });
     // A replay stored its file for nothing: the first request's job has its own.

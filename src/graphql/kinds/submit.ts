@@ -82,5 +82,5 @@ export async function submit(
     : source.file
       ? { upload: await ingestUpload(source.file, tenant, { storage, verifier, limits: config, storedBytes: (t) => tenantStorageBytes(pool, t) }) }
       : { audioId: source.audioId! };
-  return enqueueJob({ pool, boss, storage, limits: config.tenants, log }, { tenant, kind, params, input, engine: opts.engine ?? null, priority: clampPriority(config.tenants, tenant, opts.priority ?? 0), idempotencyKey: opts.idempotencyKey ?? null, runAt: opts.runAt && opts.runAt > new Date() ? opts.runAt : null, deadline: opts.deadline ?? null });
+  return enqueueJob({ pool, boss, storage, limits: config.tenants, log }, { tenant, kind, params, input, engine: opts.engine ?? null, priority: clampPriority(config.tenants, tenant, opts.priority ?? 0), idempotencyKey: opts.idempotencyKey ?? null, runAt: opts.runAt ?? null, deadline: opts.deadline ?? null });
 }
