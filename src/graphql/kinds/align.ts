@@ -3,29 +3,24 @@ import { z } from 'zod';
 import { DEFAULTS } from '../../../protocol/contract.ts';
 import { builder } from '../builder.ts';
 import { tenantOf } from '../context.ts';
-import { nonBlank, uuid, validate } from '../validate.ts';
+import { nonBlank, validate } from '../validate.ts';
 import { JobRef } from '../types/job.ts';
 import { AlignedWordRef, ExportFormatEnum, exportOf, resultType, WordExportRef } from '../types/job-result.ts';
-import { engine, exactlyOneSource, idempotencyKey, idempotencyKeyDescription, runAt, runAtDescription, deadline, deadlineDescription, scheduleIsPossible, scheduleMessage, language, languageDescription, priority, sourceMessage, submit, upload } from './submit.ts';
+import { exactlyOneSource, jobOptionFields, jobOptionRules, language, languageDescription, scheduleIsPossible, scheduleMessage, sourceFields, sourceMessage, sourceRules, submit } from './submit.ts';
 
 export const AlignInput = builder.inputType('AlignInput', {
   description: 'Give exactly one of audioId and file.',
   fields: (t) => ({
-    audioId: t.id({ required: false }),
-    file: t.field({ type: 'Upload', required: false }),
+    ...sourceFields(t),
     transcript: t.string({ required: true }),
     language: t.string({ required: false, description: languageDescription }),
-    engine: t.string({ required: false }),
-    idempotencyKey: t.string({ required: false, description: idempotencyKeyDescription }),
-    runAt: t.field({ type: 'DateTime', required: false, description: runAtDescription }),
-    deadline: t.field({ type: 'DateTime', required: false, description: deadlineDescription }),
-    priority: t.int({ required: false }),
+    ...jobOptionFields(t),
   }),
 });
 
 export const alignRules = (maxTranscriptChars: number) =>
   z
-    .object({ audioId: uuid.nullish(), file: upload, transcript: nonBlank(maxTranscriptChars), language, engine, priority, idempotencyKey, runAt, deadline })
+    .object({ ...sourceRules, transcript: nonBlank(maxTranscriptChars), language, ...jobOptionRules })
     .refine(exactlyOneSource, sourceMessage)
     .refine(scheduleIsPossible, scheduleMessage);
 

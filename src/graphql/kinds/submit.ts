@@ -9,7 +9,9 @@ import { heldKey } from '../../jobs/idempotency.ts';
 import type { JobKind } from '../../jobs/kinds.ts';
 import { tenantStorageBytes } from '../../jobs/store.ts';
 import { ingestUpload } from '../../uploads/ingest.ts';
+import { builder } from '../builder.ts';
 import { tenantOf, type Context } from '../context.ts';
+import { uuid } from '../validate.ts';
 
 export const languageDescription = `ISO 639 code, one of: ${LANGUAGES.join(', ')}. Defaults to en.`;
 
@@ -48,6 +50,28 @@ export const runAtDescription = `Not started before this instant (in the past: n
 export const deadlineDescription = 'If the job has not started by then it ends FAILED with DEADLINE_EXCEEDED instead of running late. In the future, after runAt.';
 export const idempotencyKeyDescription =
   'A key of your choosing (1..200 printable ASCII characters) that makes retrying this mutation safe: the same key with the same input within 24 hours returns the same job and creates nothing; with a different input it is IDEMPOTENCY_CONFLICT.';
+
+type InputFields = Parameters<Parameters<typeof builder.inputType>[1]['fields']>[0];
+
+/** The fields every job input has, spread into each kind's input type; jobOptionRules validates them. */
+export const jobOptionFields = (t: InputFields) => ({
+  engine: t.string({ required: false, description: 'An engine name; the default is the best one the worker has.' }),
+  priority: t.int({
+    required: false,
+    description: "-100..100 (default 0): the order among this tenant's own waiting jobs, higher first. Tenants take turns whatever their priorities.",
+  }),
+  idempotencyKey: t.string({ required: false, description: idempotencyKeyDescription }),
+  runAt: t.field({ type: 'DateTime', required: false, description: runAtDescription }),
+  deadline: t.field({ type: 'DateTime', required: false, description: deadlineDescription }),
+});
+export const jobOptionRules = { engine, priority, idempotencyKey, runAt, deadline };
+
+/** The input audio of a kind that takes one (exactly one of the two; sourceRules and exactlyOneSource check it). */
+export const sourceFields = (t: InputFields) => ({
+  audioId: t.id({ required: false }),
+  file: t.field({ type: 'Upload', required: false }),
+});
+export const sourceRules = { audioId: uuid.nullish(), file: upload };
 
 /** The input audio of a kind that takes one: an uploaded audio's id, or a file sent with the request. */
 export type Source = { audioId?: string | null; file?: Promise<FileUpload> | null };

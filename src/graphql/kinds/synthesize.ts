@@ -9,8 +9,7 @@ import { AudioRef } from '../types/audio.ts';
 import { AudioFormatEnum, EmotionEnum } from '../types/enums.ts';
 import { JobRef } from '../types/job.ts';
 import { AlignedWordRef, ExportFormatEnum, exportOf, resultAudio, resultType, WordExportRef } from '../types/job-result.ts';
-import { engine, language, languageDescription, idempotencyKey, idempotencyKeyDescription, runAt, runAtDescription, deadline, deadlineDescription, scheduleIsPossible, scheduleMessage, priority, submit } from './submit.ts';
-import { formatDescription, sampleRate } from './submit.ts';
+import { formatDescription, jobOptionFields, jobOptionRules, language, languageDescription, sampleRate, scheduleIsPossible, scheduleMessage, submit } from './submit.ts';
 
 export const SynthesizeInput = builder.inputType('SynthesizeInput', {
   fields: (t) => ({
@@ -21,11 +20,7 @@ export const SynthesizeInput = builder.inputType('SynthesizeInput', {
     sampleRate: t.int({ required: false, description: 'Sample rate of the result in Hz, 8000..48000. Default: the engine\'s own.' }),
     format: t.field({ type: AudioFormatEnum, required: false, description: formatDescription }),
     language: t.string({ required: false, description: languageDescription }),
-    engine: t.string({ required: false }),
-    idempotencyKey: t.string({ required: false, description: idempotencyKeyDescription }),
-    runAt: t.field({ type: 'DateTime', required: false, description: runAtDescription }),
-    deadline: t.field({ type: 'DateTime', required: false, description: deadlineDescription }),
-    priority: t.int({ required: false }),
+    ...jobOptionFields(t),
   }),
 });
 
@@ -38,11 +33,7 @@ export const synthesizeRules = (maxTextChars: number) =>
     sampleRate,
     format: z.string().nullish(),
     language,
-    engine,
-    priority,
-    idempotencyKey,
-    runAt,
-    deadline,
+    ...jobOptionRules,
   }).refine(scheduleIsPossible, scheduleMessage);
 
 export const result = resultType('synthesize', 'SynthesizeResult', (t) => ({
