@@ -68,6 +68,7 @@ const EnvSchema = z.object({
   MAX_SUBSCRIPTIONS_PER_CONNECTION: int(100),
   MAX_CONNECTIONS_PER_TENANT: int(100),
   // The highest job priority a tenant may ask for (higher is clamped): MAX_PRIORITY for all, TENANT_MAX_PRIORITY "tenant:n,…" per tenant.
+  MAX_BATCH_SIZE: int(100, 1),
   MAX_PRIORITY: z.coerce.number().int().min(-100).max(100).default(100),
   TENANT_MAX_PRIORITY: z.string().default(''),
   // Slow and hostile clients (README, "Limits").
@@ -109,6 +110,8 @@ export type Config = {
   uploads: { verifyThreads: number; ffmpegProcesses: number };
   maxTextChars: number;
   maxTranscriptChars: number;
+  /** Jobs (and files) in one submitBatch. */
+  maxBatchSize: number;
   queue: {
     retryLimit: number;
     retryDelaySeconds: number;
@@ -221,6 +224,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     uploads: { verifyThreads: e.UPLOAD_VERIFY_THREADS, ffmpegProcesses: e.UPLOAD_FFMPEG_PROCESSES },
     maxTextChars: e.MAX_TEXT_CHARS,
     maxTranscriptChars: e.MAX_TRANSCRIPT_CHARS,
+    maxBatchSize: e.MAX_BATCH_SIZE,
     queue: {
       retryLimit: e.JOB_RETRY_LIMIT,
       retryDelaySeconds: e.JOB_RETRY_DELAY_SECONDS,

@@ -123,7 +123,7 @@ test('a job that changed without a notification reaches its subscribers at the n
   await db.query(
     `WITH j AS (UPDATE voxgraph.job SET seq = seq + 1, status = 'failed', error_code = 'ENGINE_ERROR', finished_at = now(), updated_at = now()
                 WHERE id = $1 RETURNING seq, attempts)
-     INSERT INTO voxgraph.job_event (job_id, seq, status, progress, attempts, error_code) SELECT $1, seq, 'failed', 0, attempts, 'ENGINE_ERROR' FROM j`,
+     INSERT INTO voxgraph.job_event (job_id, seq, status, progress, attempts, error_code, tenant) SELECT $1, seq, 'failed', 0, attempts, 'ENGINE_ERROR', 'tenant-a' FROM j`,
     [id],
   );
   const t0 = Date.now();

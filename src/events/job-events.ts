@@ -43,7 +43,13 @@ export type JobEvent = {
   updatedAt: string;
   resultAudioId: string | null;
   result: Record<string, unknown> | null;
+  /** The event's place in its tenant's feed (src/events/feed.ts): its transaction's id and sequence number. */
+  tx?: string;
+  n?: number;
 };
+
+/** What a feed listener hears: an event of its tenant, or null when events may have been missed (re-read). */
+export type FeedSignal = { jobId: string; tx: bigint } | null;
 
 /** What a watcher receives: the next event, or 'resync' when events may have been missed. */
 export type Delivery = JobEvent | 'resync';
@@ -89,6 +95,7 @@ export type JobEventBusOptions = {
 export class JobEventBus {
   private client: pg.Client | null = null;
   private readonly watchers = new Map<string, Set<Watcher>>();
+  private readonly tenantListeners = new Map<string, Set<(s: FeedSignal) => void>>();
   private readonly versions = new Map<string, number>(); // job -> the highest version its watchers have
   private stopped = false;
   private retryMs = 250;
@@ -118,6 +125,8 @@ export class JobEventBus {
     this.checking = true;
     try {
       this.sendPing();
+      // Feed readers re-read on every check too: a notification lost on a silent connection costs them one period at most.
+      for (const set of this.tenantListeners.values()) for (const fn of set) fn(null);
       const ids = [...this.watchers.keys()];
       for (let i = 0; i < ids.length; i += 1000) {
         for (const { id, seq } of await jobVersions(this.opts.db, ids.slice(i, i + 1000))) {
@@ -168,6 +177,7 @@ export class JobEventBus {
     this.retryMs = 250;
     // Anything may have happened while we were not listening: every subscriber re-reads.
     for (const set of this.watchers.values()) for (const w of set) w.deliver('resync');
+    for (const set of this.tenantListeners.values()) for (const fn of set) fn(null);
   }
 
   private onNotification(payload: string | undefined) {
@@ -189,6 +199,11 @@ export class JobEventBus {
     // Anyone with access to the database can NOTIFY this channel: only well-formed events count.
     if (!event || typeof event !== 'object' || typeof event.id !== 'string' || typeof event.seq !== 'number') {
       return this.log.warn({ payload }, 'bad job event notification');
+    }
+    const listeners = this.tenantListeners.get(event.tenant);
+    if (listeners && typeof event.tx === 'string' && /^\d+$/.test(event.tx)) {
+      const signal = { jobId: event.id, tx: BigInt(event.tx) };
+      for (const fn of listeners) fn(signal);
     }
     const set = this.watchers.get(event.id);
     if (!set) return;
@@ -241,6 +256,20 @@ export class JobEventBus {
     };
   }
 
+  /**
+   * Calls `fn` for every event of the tenant (feed readers wake on it and read the table), and with
+   * null after a reconnect of the listener and at every periodic check. Returns the unsubscribe.
+   */
+  listenTenant(tenant: string, fn: (s: FeedSignal) => void): () => void {
+    let set = this.tenantListeners.get(tenant);
+    if (!set) this.tenantListeners.set(tenant, (set = new Set()));
+    set.add(fn);
+    return () => {
+      set!.delete(fn);
+      if (set!.size === 0 && this.tenantListeners.get(tenant) === set) this.tenantListeners.delete(tenant);
+    };
+  }
+
   /** Connected (a ping that goes unanswered in time reconnects, and this is false meanwhile). */
   get listening(): boolean {
     return this.client !== null;
@@ -250,6 +279,7 @@ export class JobEventBus {
   get watching(): number {
     let n = 0;
     for (const set of this.watchers.values()) n += set.size;
+    for (const set of this.tenantListeners.values()) n += set.size;
     return n;
   }
 

@@ -8,9 +8,9 @@ import type { JobEventBus } from '../events/job-events.ts';
 import type { Logger } from '../log.ts';
 import type { ConnectionCounter } from '../http/connection-limits.ts';
 import type { LocalRateLimiter } from '../jobs/admission.ts';
-import type { AudioRow, JobEventRow } from '../jobs/rows.ts';
+import type { AudioRow, JobEventRow, JobRow } from '../jobs/rows.ts';
 import { claimRates, standings, type ClaimRate, type Standing } from '../jobs/queue-insight.ts';
-import { getAudios, getEventsOfJobs } from '../jobs/store.ts';
+import { getAudios, getEventsOfJobs, getJobsByIds } from '../jobs/store.ts';
 import type { UrlSigner } from '../storage/signed-url.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { AudioVerifier } from '../uploads/verify.ts';
@@ -38,6 +38,8 @@ export type Deps = {
  */
 export type Loaders = {
   audio: DataLoader<string, AudioRow | null>;
+  /** Job rows by id, not cached (a subscription's context outlives their versions). */
+  jobs: DataLoader<string, JobRow | null>;
   events: DataLoader<string, JobEventRow[]>;
   /** A waiting job's standing in its queue (null once it is not waiting); one statement for a page of jobs. */
   standing: DataLoader<string, Standing | null>;
@@ -51,6 +53,13 @@ export function createLoaders(pool: pg.Pool, liveWithinSeconds: number): Loaders
       const rows = new Map((await getAudios(pool, ids)).map((r) => [r.id, r]));
       return ids.map((id) => rows.get(id) ?? null);
     }),
+    jobs: new DataLoader(
+      async (ids) => {
+        const rows = new Map((await getJobsByIds(pool, ids)).map((r) => [r.id, r]));
+        return ids.map((id) => rows.get(id) ?? null);
+      },
+      { cache: false },
+    ),
     // Batched but not cached: a subscription's context lives across events, and the log grows.
     events: new DataLoader(
       async (jobIds) => {

@@ -11,8 +11,10 @@ import './types/query.ts';
 import './types/queue.ts';
 import { addJobControlMutations } from './types/mutation.ts';
 import './kinds/index.ts';
+import { addBatchMutations } from './types/batch.ts';
 import './types/subscription.ts';
 
+addBatchMutations();
 addJobControlMutations();
 
 export const schema = builder.toSchema({ sortSchema: false });

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { apiError, ErrorCode } from '../errors.ts';
 
-/** Parses with zod; the first issue becomes a BAD_USER_INPUT error naming the field. */
-export function validate<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+/** Parses with zod; the first issue becomes a BAD_USER_INPUT error naming the field (under `prefix`, e.g. a batch's `jobs.2.align`). */
+export function validate<S extends z.ZodType>(schema: S, value: unknown, prefix?: string): z.output<S> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
-  const field = issue.path.join('.');
+  const field = [...(prefix ? [prefix] : []), ...issue.path].join('.');
   throw apiError(ErrorCode.BAD_USER_INPUT, field ? `${field}: ${issue.message}` : issue.message, { field: field || null });
 }
 

@@ -117,7 +117,7 @@ export function createYogaServer(deps: Deps, keys: ApiKeys, devKey: string | und
     plugins: [
       ...limitPlugins(config.graphql, (request) => keys.authenticate(request.headers.get('authorization')) !== null),
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
-      useStreamingUploads({ maxFileSize: config.maxUploadBytes, maxFiles: 1, maxFieldSize: 1_000_000 }),
+      useStreamingUploads({ maxFileSize: config.maxUploadBytes, maxFiles: config.maxBatchSize, maxFieldSize: 1_000_000 }),
     ],
   });
 }

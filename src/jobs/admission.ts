@@ -29,15 +29,15 @@ export class LocalRateLimiter {
     this.burst = limits.jobsBurst;
   }
 
-  /** Throws RATE_LIMITED when this process's bucket for the tenant is empty; else takes a token. */
-  take(tenant: string, now = Date.now()): void {
+  /** Throws RATE_LIMITED when this process's bucket for the tenant has fewer than `count` tokens; else takes them. */
+  take(tenant: string, now = Date.now(), count = 1): void {
     if (this.rate <= 0) return;
     const b = this.buckets.get(tenant) ?? { tokens: this.burst, at: now };
     b.tokens = Math.min(this.burst, b.tokens + (this.rate * (now - b.at)) / 1000);
     b.at = now;
     this.buckets.set(tenant, b);
-    if (b.tokens < 1) throw rateLimited(Math.ceil(((1 - b.tokens) / this.rate) * 1000) / 1000);
-    b.tokens -= 1;
+    if (b.tokens < count) throw rateLimited(Math.ceil(((count - b.tokens) / this.rate) * 1000) / 1000);
+    b.tokens -= count;
     if (this.buckets.size > 10_000) this.buckets.clear(); // tenants are few; never let a bug grow it
   }
 }

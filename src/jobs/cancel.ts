@@ -11,7 +11,7 @@ import type { PgBoss } from 'pg-boss';
 import type pg from 'pg';
 import { inTransaction } from '../db/pool.ts';
 import { apiError, ErrorCode, notFound } from '../errors.ts';
-import { asBossDb } from './enqueue.ts';
+import { asBossDb } from '../queue/boss.ts';
 import { FINAL_STATUSES } from './kinds.ts';
 import type { JobRow } from './rows.ts';
 import { getJob, recordJobEvent } from './store.ts';

@@ -1,10 +1,12 @@
 // One mutation = one voxgraph.job row + its first event + one pg-boss job, in one transaction:
-// either the client gets a job id that a worker will run, or nothing was written.
+// either the client gets a job id that a worker will run, or nothing was written. A batch is the
+// same for each of its jobs, all in one transaction.
 import { randomUUID } from 'node:crypto';
 import type { QueuePayload } from '../../protocol/contract.ts';
 import type { PgBoss } from 'pg-boss';
 import pg from 'pg';
 import { commitOutcomeUnknown, inTransaction } from '../db/pool.ts';
+import { asBossDb } from '../queue/boss.ts';
 import type { Logger } from '../log.ts';
 import { admitJob, type AdmissionLimits } from './admission.ts';
 import { apiError, ErrorCode } from '../errors.ts';
@@ -12,7 +14,9 @@ import type { Storage } from '../storage/storage.ts';
 import type { StoredUpload } from '../uploads/ingest.ts';
 import type { JobKind } from './kinds.ts';
 import type { AudioRow, JobRow } from './rows.ts';
-import { claimKey, requestHash } from './idempotency.ts';
+import { currentTx } from '../events/feed.ts';
+import { assignToBatch, getBatch, insertBatch, type BatchRow } from './batches.ts';
+import { claimKey, requestHash, type HashedJob } from './idempotency.ts';
 import { getAudio, getJob, insertAudio, submitJob } from './store.ts';
 
 export type JobRequest = {
@@ -29,84 +33,123 @@ export type JobRequest = {
   deadline?: Date | null;
   /** The client's idempotency key (src/jobs/idempotency.ts), if it sent one. */
   idempotencyKey?: string | null;
+  /** Where the request's fields are (a batch's `jobs.3.align`), for the errors that name one. */
+  field?: string;
 };
 
 
-/**
- * pg-boss runs its statements through this (`db` option), inside our transaction. Each distinct
- * statement text is prepared once per connection: pg-boss's send is the same text for every job.
- */
-const statementNames = new Map<string, string>();
-export const asBossDb = (client: pg.PoolClient) => ({
-  executeSql: (text: string, values?: unknown[]) => {
-    let name = statementNames.get(text);
-    if (!name && statementNames.size < 64) statementNames.set(text, (name = `pgboss_${statementNames.size}`));
-    return client.query(name ? { name, text, values } : { text, values });
-  },
-});
-
 export type EnqueueDeps = { pool: pg.Pool; boss: PgBoss; storage: Storage; limits: AdmissionLimits; log: Logger };
 
-export async function enqueueJob({ pool, boss, storage, limits, log }: EnqueueDeps, req: JobRequest): Promise<JobRow> {
-  const upload = req.input && 'upload' in req.input ? req.input.upload : null;
-  let replayed = false;
+/** What identifies a request's job for its idempotency key. */
+const hashedJob = (req: JobRequest): HashedJob => {
+  const upload = uploadOf(req);
+  return {
+    kind: req.kind, params: req.params, engine: req.engine, priority: req.priority,
+    runAt: req.runAt?.toISOString(), deadline: req.deadline?.toISOString(),
+    input: upload ? { sha256: upload.sha256 } : req.input && 'audioId' in req.input ? { audioId: req.input.audioId } : null,
+  };
+};
+
+const uploadOf = (req: JobRequest) => (req.input && 'upload' in req.input ? req.input.upload : null);
+
+const conflict = (claim: { jobId: string | null; batchId: string | null }) =>
+  apiError(ErrorCode.IDEMPOTENCY_CONFLICT, 'this idempotencyKey was used for a different request in the last 24 hours', {
+    field: 'idempotencyKey',
+    ...(claim.jobId ? { jobId: claim.jobId } : { batchId: claim.batchId }),
+  });
+
+/**
+ * Inside the caller's transaction: the tenant's admission, the upload's audio row, the job row with
+ * its QUEUED event, and the pg-boss job. Everything a job is, except its idempotency key.
+ */
+async function writeJob(client: pg.PoolClient, boss: PgBoss, limits: AdmissionLimits, req: JobRequest, id: string): Promise<JobRow> {
+  const upload = uploadOf(req);
+  // The tenant's rate and quota, and the job's place in the tenant's line: its pg-boss priority.
+  const place = await admitJob(client, req.tenant, req.priority, limits);
+  let input: AudioRow | null = null;
+  if (upload) {
+    input = await insertAudio(client, req.tenant, upload);
+  } else if (req.input && 'audioId' in req.input) {
+    input = await getAudio(client, req.tenant, req.input.audioId, true);
+    if (!input) throw apiError(ErrorCode.NOT_FOUND, `audio ${req.input.audioId} not found`, { field: req.field ? `${req.field}.audioId` : 'audioId' });
+  }
+  const job = await submitJob(client, { id, tenant: req.tenant, kind: req.kind, engine: req.engine, priority: req.priority, params: req.params, inputAudioId: input?.id ?? null, runAt: req.runAt, deadline: req.deadline });
+  // The message's shape is the contract's; test/protocol.test.ts checks what lands in the queue.
+  const payload = {
+    tenant: req.tenant,
+    kind: req.kind,
+    params: { ...req.params, ...(req.engine ? { engine: req.engine } : {}) },
+    input: input
+      ? { audioId: input.id, storageKey: input.storage_key, durationSeconds: input.duration_seconds, sampleRate: input.sample_rate, channels: input.channels }
+      : null,
+    ...(req.deadline ? { deadline: req.deadline.toISOString() } : {}),
+  } as QueuePayload;
+  await boss.send(req.kind, payload, { id, priority: -place, db: asBossDb(client), ...(req.runAt && req.runAt > new Date() ? { startAfter: req.runAt } : {}) });
+  return job;
+}
+
+/**
+ * Runs `write` in a transaction and takes care of the request's uploads: moved into storage before
+ * the transaction, they must go when it wrote nothing (unless the commit's outcome is unknown: it
+ * may have rows now; the orphan sweep removes them if not) and when it only replayed an earlier
+ * request (whose jobs have their own files).
+ */
+async function withUploads<T>(pool: pg.Pool, storage: Storage, log: Logger, uploads: StoredUpload[], write: (client: pg.PoolClient) => Promise<{ value: T; replayed: boolean }>): Promise<T> {
+  const removeAll = () => Promise.all(uploads.map((u) => storage.delete(u.storageKey).catch(() => {})));
   try {
-    const job = await inTransaction(pool, async (client) => {
-      const id = randomUUID();
-      // A key seen before: its job, and nothing written (not even the tenant's rate is spent).
-      if (req.idempotencyKey) {
-        const hash = requestHash({
-          kind: req.kind, params: req.params, engine: req.engine, priority: req.priority,
-          runAt: req.runAt?.toISOString(), deadline: req.deadline?.toISOString(),
-          input: upload ? { sha256: upload.sha256 } : req.input && 'audioId' in req.input ? { audioId: req.input.audioId } : null,
-        });
-        const claim = await claimKey(client, req.tenant, req.idempotencyKey, hash, id);
-        if (!claim.owned) {
-          if (!claim.sameRequest) {
-            throw apiError(ErrorCode.IDEMPOTENCY_CONFLICT, 'this idempotencyKey was used for a different request in the last 24 hours', {
-              field: 'idempotencyKey',
-              jobId: claim.jobId,
-            });
-          }
-          replayed = true;
-          return (await getJob(client, req.tenant, claim.jobId))!;
-        }
-      }
-      // The tenant's rate and quota, and the job's place in the tenant's line: its pg-boss priority.
-      const place = await admitJob(client, req.tenant, req.priority, limits);
-      let input: AudioRow | null = null;
-      if (upload) {
-        input = await insertAudio(client, req.tenant, upload);
-      } else if (req.input && 'audioId' in req.input) {
-        input = await getAudio(client, req.tenant, req.input.audioId, true);
-        if (!input) throw apiError(ErrorCode.NOT_FOUND, `audio ${req.input.audioId} not found`, { field: 'audioId' });
-      }
-      const job = await submitJob(client, { id, tenant: req.tenant, kind: req.kind, engine: req.engine, priority: req.priority, params: req.params, inputAudioId: input?.id ?? null, runAt: req.runAt, deadline: req.deadline });
-      // The message's shape is the contract's; test/protocol.test.ts checks what lands in the queue.
-      const payload = {
-        tenant: req.tenant,
-        kind: req.kind,
-        params: { ...req.params, ...(req.engine ? { engine: req.engine } : {}) },
-        input: input
-          ? { audioId: input.id, storageKey: input.storage_key, durationSeconds: input.duration_seconds, sampleRate: input.sample_rate, channels: input.channels }
-          : null,
-        ...(req.deadline ? { deadline: req.deadline.toISOString() } : {}),
-      } as QueuePayload;
-      await boss.send(req.kind, payload, { id, priority: -place, db: asBossDb(client), ...(req.runAt && req.runAt > new Date() ? { startAfter: req.runAt } : {}) });
-      return job;
-    });
-    // A replay stored its file for nothing: the first request's job has its own.
-    if (replayed && upload) await storage.delete(upload.storageKey).catch(() => {});
-    return job;
+    const { value, replayed } = await inTransaction(pool, write);
+    if (replayed) await removeAll();
+    return value;
   } catch (err) {
-    // The upload was moved into storage before the transaction: without a row it must go, unless
-    // the commit's outcome is unknown (it may have a row now; the orphan sweep removes it if not).
-    if (upload) {
-      if (commitOutcomeUnknown(err)) log.warn({ err, storageKey: upload.storageKey }, 'commit outcome unknown; keeping the upload');
-      else await storage.delete(upload.storageKey).catch(() => {});
-    }
+    if (commitOutcomeUnknown(err)) log.warn({ err, storageKeys: uploads.map((u) => u.storageKey) }, 'commit outcome unknown; keeping the uploads');
+    else await removeAll();
     throw err;
   }
+}
+
+export async function enqueueJob({ pool, boss, storage, limits, log }: EnqueueDeps, req: JobRequest): Promise<JobRow> {
+  const upload = uploadOf(req);
+  return withUploads(pool, storage, log, upload ? [upload] : [], async (client) => {
+    const id = randomUUID();
+    // A key seen before: its job, and nothing written (not even the tenant's rate is spent).
+    if (req.idempotencyKey) {
+      const claim = await claimKey(client, req.tenant, req.idempotencyKey, requestHash(hashedJob(req)), { jobId: id });
+      if (!claim.owned) {
+        if (!claim.sameRequest || !claim.jobId) throw conflict(claim);
+        return { value: (await getJob(client, req.tenant, claim.jobId))!, replayed: true };
+      }
+    }
+    return { value: await writeJob(client, boss, limits, req, id), replayed: false };
+  });
+}
+
+export type BatchRequest = { tenant: string; jobs: JobRequest[]; idempotencyKey?: string | null };
+
+/**
+ * A batch: its row and every one of its jobs in one transaction (all or none). Each job is
+ * admitted like a job of its own: a batch over the tenant's rate or quota is refused whole.
+ */
+export async function enqueueBatch({ pool, boss, storage, limits, log }: EnqueueDeps, req: BatchRequest): Promise<{ batch: BatchRow; tx: bigint | null }> {
+  const uploads = req.jobs.map(uploadOf).filter((u): u is StoredUpload => u !== null);
+  return withUploads<{ batch: BatchRow; tx: bigint | null }>(pool, storage, log, uploads, async (client) => {
+    const id = randomUUID();
+    if (req.idempotencyKey) {
+      const claim = await claimKey(client, req.tenant, req.idempotencyKey, requestHash({ batch: req.jobs.map(hashedJob) }), { batchId: id });
+      if (!claim.owned) {
+        if (!claim.sameRequest || !claim.batchId) throw conflict(claim);
+        return { value: { batch: (await getBatch(client, req.tenant, claim.batchId))!, tx: null }, replayed: true };
+      }
+    }
+    const batch = await insertBatch(client, id, req.tenant, req.jobs.length);
+    const ids: string[] = [];
+    for (const job of req.jobs) {
+      const jobId = randomUUID();
+      await writeJob(client, boss, limits, { ...job, tenant: req.tenant }, jobId);
+      ids.push(jobId);
+    }
+    await assignToBatch(client, id, ids);
+    return { value: { batch, tx: await currentTx(client) }, replayed: false };
+  });
 }
 
 /** Stores an upload's row on its own (uploadAudio). */

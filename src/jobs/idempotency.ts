@@ -19,8 +19,8 @@ const canonical = (v: unknown): string =>
           .join(',')}}`
       : JSON.stringify(v ?? null);
 
-/** What "the same request" means: kind, parameters, engine, priority, runAt, deadline and the input (an audio's id, or a sent file's content hash). */
-export function requestHash(req: {
+/** One job's part of a request: kind, parameters, engine, priority, runAt, deadline and the input (an audio's id, or a sent file's content hash). */
+export type HashedJob = {
   kind: string;
   params: Record<string, unknown>;
   engine: string | null;
@@ -28,38 +28,44 @@ export function requestHash(req: {
   input: { audioId: string } | { sha256: string } | null;
   runAt?: string;
   deadline?: string;
-}): string {
+};
+
+/** What "the same request" means: the same job, or (a batch) the same jobs in the same order. */
+export function requestHash(req: HashedJob | { batch: HashedJob[] }): string {
   return createHash('sha256').update(canonical(req)).digest('hex');
 }
 
-export type KeyClaim = { owned: true } | { owned: false; jobId: string; sameRequest: boolean };
+/** What a key names: the job or the batch its first request created. */
+export type KeyTarget = { jobId: string; batchId?: undefined } | { batchId: string; jobId?: undefined };
+export type KeyClaim = { owned: true } | { owned: false; jobId: string | null; batchId: string | null; sameRequest: boolean };
 
 /**
- * Takes the key for a new job (inside the job's transaction), or says whose it is. A key whose
+ * Takes the key for a new job or batch (inside its transaction), or says whose it is. A key whose
  * lifetime is over is taken over. A racing request with the same key waits here until the first
  * one's transaction ends, then sees its row (or takes the key, if that one rolled back).
  */
-export async function claimKey(db: Queryable, tenant: string, key: string, hash: string, jobId: string): Promise<KeyClaim> {
-  const { rows } = await db.query<{ job_id: string }>({
+export async function claimKey(db: Queryable, tenant: string, key: string, hash: string, target: KeyTarget): Promise<KeyClaim> {
+  const { rows } = await db.query<{ tenant: string }>({
     name: 'voxgraph_claim_idempotency_key',
-    text: `INSERT INTO voxgraph.idempotency_key AS k (tenant, key, request_sha256, job_id) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (tenant, key) DO UPDATE SET request_sha256 = EXCLUDED.request_sha256, job_id = EXCLUDED.job_id, created_at = now()
-             WHERE k.created_at < now() - make_interval(secs => $5)
-           RETURNING job_id`,
-    values: [tenant, key, hash, jobId, KEY_LIFETIME_SECONDS],
+    text: `INSERT INTO voxgraph.idempotency_key AS k (tenant, key, request_sha256, job_id, batch_id) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (tenant, key) DO UPDATE SET request_sha256 = EXCLUDED.request_sha256, job_id = EXCLUDED.job_id,
+             batch_id = EXCLUDED.batch_id, created_at = now()
+             WHERE k.created_at < now() - make_interval(secs => $6)
+           RETURNING tenant`,
+    values: [tenant, key, hash, target.jobId ?? null, target.batchId ?? null, KEY_LIFETIME_SECONDS],
   });
   if (rows.length) return { owned: true };
   const held = await heldKey(db, tenant, key);
   // Gone between the two statements (its job deleted): a retry takes it.
-  if (!held) return claimKey(db, tenant, key, hash, jobId);
-  return { owned: false, jobId: held.job_id, sameRequest: held.request_sha256 === hash };
+  if (!held) return claimKey(db, tenant, key, hash, target);
+  return { owned: false, jobId: held.job_id, batchId: held.batch_id, sameRequest: held.request_sha256 === hash };
 }
 
 /** The live row of a key, if any (outside a transaction: a cheap look before the rate limit). */
-export async function heldKey(db: Queryable, tenant: string, key: string): Promise<{ job_id: string; request_sha256: string } | null> {
-  const { rows } = await db.query<{ job_id: string; request_sha256: string }>({
+export async function heldKey(db: Queryable, tenant: string, key: string): Promise<{ job_id: string | null; batch_id: string | null; request_sha256: string } | null> {
+  const { rows } = await db.query<{ job_id: string | null; batch_id: string | null; request_sha256: string }>({
     name: 'voxgraph_held_idempotency_key',
-    text: `SELECT job_id, request_sha256 FROM voxgraph.idempotency_key
+    text: `SELECT job_id, batch_id, request_sha256 FROM voxgraph.idempotency_key
            WHERE tenant = $1 AND key = $2 AND created_at >= now() - make_interval(secs => $3)`,
     values: [tenant, key, KEY_LIFETIME_SECONDS],
   });

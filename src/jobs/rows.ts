@@ -35,6 +35,7 @@ export type JobRow = {
   seq: number;
   run_at: Date | null;
   deadline: Date | null;
+  batch_id: string | null;
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;

@@ -38,6 +38,12 @@ export async function getAudios(db: Queryable, ids: readonly string[]): Promise<
   return rows;
 }
 
+/** Jobs by id, whoever's (callers reach them through a row of their own tenant). */
+export async function getJobsByIds(db: Queryable, ids: readonly string[]): Promise<JobRow[]> {
+  const { rows } = await db.query<JobRow>('SELECT * FROM voxgraph.job WHERE id = ANY($1::uuid[])', [ids]);
+  return rows;
+}
+
 export type NewJob = {
   id: string;
   tenant: string;
@@ -112,7 +118,7 @@ export async function getEventsOfJobs(db: Queryable, ids: readonly string[]): Pr
   return rows;
 }
 
-export type JobFilter = { kind?: JobKind; status?: JobStatus; before?: { createdAt: Date; id: string }; limit: number };
+export type JobFilter = { kind?: JobKind; status?: JobStatus; batchId?: string; before?: { createdAt: Date; id: string }; limit: number };
 
 /** Newest first, keyset-paginated on (created_at, id). */
 export async function listJobs(db: Queryable, tenant: string, f: JobFilter): Promise<JobRow[]> {
@@ -122,9 +128,10 @@ export async function listJobs(db: Queryable, tenant: string, f: JobFilter): Pro
        AND ($2::voxgraph.job_kind IS NULL OR kind = $2)
        AND ($3::voxgraph.job_status IS NULL OR status = $3)
        AND ($4::timestamptz IS NULL OR (created_at, id) < ($4, $5::uuid))
+       AND ($7::uuid IS NULL OR batch_id = $7)
      ORDER BY created_at DESC, id DESC
      LIMIT $6`,
-    [tenant, f.kind ?? null, f.status ?? null, f.before?.createdAt ?? null, f.before?.id ?? null, f.limit],
+    [tenant, f.kind ?? null, f.status ?? null, f.before?.createdAt ?? null, f.before?.id ?? null, f.limit, f.batchId ?? null],
   );
   return rows;
 }

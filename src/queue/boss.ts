@@ -3,6 +3,7 @@
 // This process runs pg-boss's supervisor, which recovers jobs whose worker died (expiry and lost
 // heartbeats) and applies retention.
 import { PgBoss } from 'pg-boss';
+import type pg from 'pg';
 import type { Config } from '../config.ts';
 import { JOB_KINDS } from '../jobs/kinds.ts';
 import type { Logger } from '../log.ts';
@@ -63,3 +64,16 @@ export async function ensureQueues(boss: PgBoss, q: QueueSettings) {
     }
   }
 }
+
+/**
+ * pg-boss runs its statements through this (`db` option), inside our transaction. Each distinct
+ * statement text is prepared once per connection: pg-boss's send is the same text for every job.
+ */
+const statementNames = new Map<string, string>();
+export const asBossDb = (client: pg.PoolClient) => ({
+  executeSql: (text: string, values?: unknown[]) => {
+    let name = statementNames.get(text);
+    if (!name && statementNames.size < 64) statementNames.set(text, (name = `pgboss_${statementNames.size}`));
+    return client.query(name ? { name, text, values } : { text, values });
+  },
+});

@@ -42,6 +42,24 @@ export async function gqlUpload<T = any>(
   }
 }
 
+/** A GraphQL multipart request with several files: `files` maps each variables path to its file. */
+export async function gqlUploadMany<T = any>(url: string, key: string | null, query: string, variables: Record<string, unknown>, files: Array<[string, Buffer | string]>): Promise<GqlResponse<T>> {
+  const form = new FormData();
+  form.set('operations', JSON.stringify({ query, variables }));
+  form.set('map', JSON.stringify(Object.fromEntries(files.map(([path], i) => [String(i), [`variables.${path}`]]))));
+  files.forEach(([, file], i) => {
+    const bytes = typeof file === 'string' ? readFileSync(file) : file;
+    form.set(String(i), new Blob([new Uint8Array(bytes)]), typeof file === 'string' ? basename(file) : `upload-${i}.bin`);
+  });
+  const r = await fetch(`${url}/graphql`, { method: 'POST', headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), 'graphql-require-preflight': '1' }, body: form });
+  const text = await r.text();
+  try {
+    return { ...JSON.parse(text), status: r.status };
+  } catch {
+    return { errors: [{ message: text }], status: r.status };
+  }
+}
+
 export function wsClient(url: string, key: string | null) {
   return createClient({
     url: url.replace(/^http/, 'ws') + '/graphql',

@@ -2,11 +2,11 @@
 import { z } from 'zod';
 import { DEFAULTS } from '../../../protocol/contract.ts';
 import { builder } from '../builder.ts';
-import { tenantOf } from '../context.ts';
+import { tenantOf, type Context } from '../context.ts';
 import { nonBlank, validate } from '../validate.ts';
 import { JobRef } from '../types/job.ts';
 import { AlignedWordRef, ExportFormatEnum, exportOf, resultType, WordExportRef } from '../types/job-result.ts';
-import { exactlyOneSource, jobOptionFields, jobOptionRules, language, languageDescription, scheduleIsPossible, scheduleMessage, sourceFields, sourceMessage, sourceRules, submit } from './submit.ts';
+import { exactlyOneSource, jobOptionFields, jobOptionRules, language, languageDescription, scheduleIsPossible, scheduleMessage, sourceFields, sourceMessage, sourceRules, submit, type Submission } from './submit.ts';
 
 export const AlignInput = builder.inputType('AlignInput', {
   description: 'Give exactly one of audioId and file.',
@@ -23,6 +23,14 @@ export const alignRules = (maxTranscriptChars: number) =>
     .object({ ...sourceRules, transcript: nonBlank(maxTranscriptChars), language, ...jobOptionRules })
     .refine(exactlyOneSource, sourceMessage)
     .refine(scheduleIsPossible, scheduleMessage);
+
+export const Input = AlignInput;
+
+/** The input, validated, as a submission (`field`: where it sits in a batch). */
+export function prepare(ctx: Context, input: typeof AlignInput.$inferInput, field?: string): Submission {
+  const v = validate(alignRules(ctx.deps.config.maxTranscriptChars), input, field);
+  return { kind: 'align', source: v, params: { transcript: v.transcript, language: v.language ?? DEFAULTS.language }, opts: v };
+}
 
 export const result = resultType('align', 'AlignResult', (t) => ({
   words: t.field({ type: [AlignedWordRef], description: 'Every word of the transcript, in order; see AlignedWord.aligned.', resolve: (r) => r.words }),
@@ -60,8 +68,8 @@ builder.mutationField('align', (t) =>
     args: { input: t.arg({ type: AlignInput, required: true }) },
     resolve: (_r, { input }, ctx) => {
       tenantOf(ctx);
-      const v = validate(alignRules(ctx.deps.config.maxTranscriptChars), input);
-      return submit(ctx, 'align', v, { transcript: v.transcript, language: v.language ?? DEFAULTS.language }, v);
+      const s = prepare(ctx, input);
+      return submit(ctx, s.kind, s.source, s.params, s.opts);
     },
   }),
 );

@@ -1,13 +1,13 @@
 // denoise: audio in, enhanced audio out. Its input type, rules, result type and mutation.
 import { z } from 'zod';
 import { builder } from '../builder.ts';
-import { tenantOf } from '../context.ts';
+import { tenantOf, type Context } from '../context.ts';
 import { validate } from '../validate.ts';
 import { AudioRef } from '../types/audio.ts';
 import { AudioFormatEnum } from '../types/enums.ts';
 import { JobRef } from '../types/job.ts';
 import { resultAudio, resultType } from '../types/job-result.ts';
-import { exactlyOneSource, formatDescription, jobOptionFields, jobOptionRules, sampleRate, scheduleIsPossible, scheduleMessage, sourceFields, sourceMessage, sourceRules, submit } from './submit.ts';
+import { exactlyOneSource, formatDescription, jobOptionFields, jobOptionRules, sampleRate, scheduleIsPossible, scheduleMessage, sourceFields, sourceMessage, sourceRules, submit, type Submission } from './submit.ts';
 
 export const DenoiseInput = builder.inputType('DenoiseInput', {
   description: 'Give exactly one of audioId (audio already uploaded) and file (upload it with this request).',
@@ -24,6 +24,15 @@ export const denoiseRules = z
   .refine(exactlyOneSource, sourceMessage)
   .refine(scheduleIsPossible, scheduleMessage);
 
+export const Input = DenoiseInput;
+
+/** The input, validated, as a submission (`field`: where it sits in a batch). */
+export function prepare(_ctx: Context, input: typeof DenoiseInput.$inferInput, field?: string): Submission {
+  const v = validate(denoiseRules, input, field);
+  const params = { ...(v.format ? { format: v.format } : {}), ...(v.sampleRate ? { sampleRate: v.sampleRate } : {}) };
+  return { kind: 'denoise', source: v, params, opts: v };
+}
+
 export const result = resultType('denoise', 'DenoiseResult', (t) => ({
   audio: t.field({ type: AudioRef, resolve: (r, _a, ctx) => resultAudio(ctx, r) }),
 }));
@@ -35,9 +44,8 @@ builder.mutationField('denoise', (t) =>
     args: { input: t.arg({ type: DenoiseInput, required: true }) },
     resolve: (_r, { input }, ctx) => {
       tenantOf(ctx);
-      const v = validate(denoiseRules, input);
-      const params = { ...(v.format ? { format: v.format } : {}), ...(v.sampleRate ? { sampleRate: v.sampleRate } : {}) };
-      return submit(ctx, 'denoise', v, params, v);
+      const s = prepare(ctx, input);
+      return submit(ctx, s.kind, s.source, s.params, s.opts);
     },
   }),
 );

@@ -6,4 +6,10 @@ import * as align from './align.ts';
 import * as denoise from './denoise.ts';
 import * as synthesize from './synthesize.ts';
 
-export const KIND_MODULES = { denoise, align, synthesize } satisfies Record<JobKind, { result: unknown }>;
+import type { Context } from '../context.ts';
+import type { Submission } from './submit.ts';
+
+/** What every kind module exports: its input type, how an input becomes a submission, its result type. */
+type KindModule = { Input: unknown; prepare: (ctx: Context, input: never, field?: string) => Submission; result: unknown };
+
+export const KIND_MODULES = { denoise, align, synthesize } satisfies Record<JobKind, KindModule>;

@@ -1,10 +1,11 @@
 // What every job kind's mutation shares: the input rules common to all kinds and submit(), which
 // checks the tenant's rate and the engine choice, stores the upload (if any) and enqueues the job.
 import type { FileUpload } from 'graphql-upload-ts';
+import { GraphQLError } from 'graphql';
 import { z } from 'zod';
 import { LANGUAGES } from '../../../protocol/contract.ts';
 import { checkEngineChoice } from '../../engines/catalog.ts';
-import { enqueueJob } from '../../jobs/enqueue.ts';
+import { enqueueBatch, enqueueJob, type JobRequest } from '../../jobs/enqueue.ts';
 import { heldKey } from '../../jobs/idempotency.ts';
 import type { JobKind } from '../../jobs/kinds.ts';
 import { tenantStorageBytes } from '../../jobs/store.ts';
@@ -84,27 +85,71 @@ export type Source = { audioId?: string | null; file?: Promise<FileUpload> | nul
 export const clampPriority = (limits: { maxPriority: number; maxPriorityOf: ReadonlyMap<string, number> }, tenant: string, asked: number) =>
   Math.min(asked, limits.maxPriorityOf.get(tenant) ?? limits.maxPriority);
 
-export async function submit(
-  ctx: Context,
-  kind: JobKind,
-  source: Source | null,
-  params: Record<string, unknown>,
-  opts: { engine?: string | null; priority?: number | null; idempotencyKey?: string | null; runAt?: Date | null; deadline?: Date | null },
-) {
+export type JobOptions = { engine?: string | null; priority?: number | null; idempotencyKey?: string | null; runAt?: Date | null; deadline?: Date | null };
+
+/** A kind's validated input, ready to submit alone (its mutation) or in a batch (submitBatch). */
+export type Submission = { kind: JobKind; source: Source | null; params: Record<string, unknown>; opts: JobOptions };
+
+/** The engine check and the upload: a submission as a JobRequest. `field`: where it sits in a batch. */
+async function requestOf(ctx: Context, tenant: string, s: Submission, field?: string): Promise<JobRequest> {
+  const { config, pool, storage, verifier } = ctx.deps;
+  const input = !s.source
+    ? null
+    : s.source.file
+      ? { upload: await ingestUpload(s.source.file, tenant, { storage, verifier, limits: config, storedBytes: (t) => tenantStorageBytes(pool, t) }) }
+      : { audioId: s.source.audioId! };
+  return {
+    tenant, kind: s.kind, params: s.params, input, engine: s.opts.engine ?? null,
+    priority: clampPriority(config.tenants, tenant, s.opts.priority ?? 0), idempotencyKey: s.opts.idempotencyKey ?? null,
+    runAt: s.opts.runAt ?? null, deadline: s.opts.deadline ?? null, field,
+  };
+}
+
+const checkEngine = (ctx: Context, s: Submission) =>
+  checkEngineChoice(ctx.deps.pool, ctx.deps.config.workerReadySeconds, s.kind, s.opts.engine, (s.params.language as string | undefined) ?? null);
+
+export async function submit(ctx: Context, kind: JobKind, source: Source | null, params: Record<string, unknown>, opts: JobOptions) {
   const tenant = tenantOf(ctx);
-  const { config, pool, boss, storage, verifier, rateLimiter, log } = ctx.deps;
+  const { config, pool, boss, storage, rateLimiter, log } = ctx.deps;
+  const s = { kind, source, params, opts };
   // Before the upload is read: a job over the tenant's rate (as this process alone counts it) or
   // that no worker could run is refused without storing anything. A retry with a key already
   // taken skips both: it returns that key's job (or a conflict) and creates nothing.
   const replay = opts.idempotencyKey ? await heldKey(pool, tenant, opts.idempotencyKey) : null;
   if (!replay) {
     rateLimiter.take(tenant);
-    await checkEngineChoice(pool, config.workerReadySeconds, kind, opts.engine, (params.language as string | undefined) ?? null);
+    await checkEngine(ctx, s);
   }
-  const input = !source
-    ? null
-    : source.file
-      ? { upload: await ingestUpload(source.file, tenant, { storage, verifier, limits: config, storedBytes: (t) => tenantStorageBytes(pool, t) }) }
-      : { audioId: source.audioId! };
-  return enqueueJob({ pool, boss, storage, limits: config.tenants, log }, { tenant, kind, params, input, engine: opts.engine ?? null, priority: clampPriority(config.tenants, tenant, opts.priority ?? 0), idempotencyKey: opts.idempotencyKey ?? null, runAt: opts.runAt ?? null, deadline: opts.deadline ?? null });
+  return enqueueJob({ pool, boss, storage, limits: config.tenants, log }, await requestOf(ctx, tenant, s));
+}
+
+/**
+ * submitBatch: every job checked first (rate, engines) so that a refused batch stores nothing,
+ * then the uploads, one after the other, then one transaction. An upload refused half way removes
+ * those stored before it.
+ */
+export async function submitBatch(ctx: Context, subs: Array<{ submission: Submission; field: string }>, idempotencyKey: string | null) {
+  const tenant = tenantOf(ctx);
+  const { config, pool, boss, storage, rateLimiter, log } = ctx.deps;
+  const replay = idempotencyKey ? await heldKey(pool, tenant, idempotencyKey) : null;
+  if (!replay) {
+    rateLimiter.take(tenant, Date.now(), subs.length);
+    for (const { submission } of subs) await checkEngine(ctx, submission);
+  }
+  const jobs: JobRequest[] = [];
+  try {
+    for (const { submission, field } of subs) {
+      try {
+        jobs.push(await requestOf(ctx, tenant, submission, field));
+      } catch (err) {
+        // An upload's refusal (UNSUPPORTED_AUDIO, UPLOAD_TOO_LARGE…) names the file it refused.
+        if (err instanceof GraphQLError && submission.source?.file) (err.extensions as Record<string, unknown>).field ??= `${field}.file`;
+        throw err;
+      }
+    }
+  } catch (err) {
+    await Promise.all(jobs.map((j) => (j.input && 'upload' in j.input ? storage.delete(j.input.upload.storageKey).catch(() => {}) : null)));
+    throw err;
+  }
+  return enqueueBatch({ pool, boss, storage, limits: config.tenants, log }, { tenant, jobs, idempotencyKey });
 }

@@ -3,13 +3,13 @@
 import { z } from 'zod';
 import { DEFAULTS } from '../../../protocol/contract.ts';
 import { builder } from '../builder.ts';
-import { tenantOf } from '../context.ts';
+import { tenantOf, type Context } from '../context.ts';
 import { nonBlank, validate } from '../validate.ts';
 import { AudioRef } from '../types/audio.ts';
 import { AudioFormatEnum, EmotionEnum } from '../types/enums.ts';
 import { JobRef } from '../types/job.ts';
 import { AlignedWordRef, ExportFormatEnum, exportOf, resultAudio, resultType, WordExportRef } from '../types/job-result.ts';
-import { formatDescription, jobOptionFields, jobOptionRules, language, languageDescription, sampleRate, scheduleIsPossible, scheduleMessage, submit } from './submit.ts';
+import { formatDescription, jobOptionFields, jobOptionRules, language, languageDescription, sampleRate, scheduleIsPossible, scheduleMessage, submit, type Submission } from './submit.ts';
 
 export const SynthesizeInput = builder.inputType('SynthesizeInput', {
   fields: (t) => ({
@@ -36,6 +36,23 @@ export const synthesizeRules = (maxTextChars: number) =>
     ...jobOptionRules,
   }).refine(scheduleIsPossible, scheduleMessage);
 
+export const Input = SynthesizeInput;
+
+/** The input, validated, as a submission (`field`: where it sits in a batch). */
+export function prepare(ctx: Context, input: typeof SynthesizeInput.$inferInput, field?: string): Submission {
+  const v = validate(synthesizeRules(ctx.deps.config.maxTextChars), input, field);
+  const params = {
+    text: v.text,
+    emotion: v.emotion ?? DEFAULTS.emotion,
+    voice: v.voice ?? null,
+    language: v.language ?? DEFAULTS.language,
+    intensity: v.intensity ?? DEFAULTS.intensity,
+    sampleRate: v.sampleRate ?? null,
+    ...(v.format ? { format: v.format } : {}),
+  };
+  return { kind: 'synthesize', source: null, params, opts: v };
+}
+
 export const result = resultType('synthesize', 'SynthesizeResult', (t) => ({
   audio: t.field({ type: AudioRef, resolve: (r, _a, ctx) => resultAudio(ctx, r) }),
   words: t.field({ type: [AlignedWordRef], description: 'Where each word of the text is spoken in the audio.', resolve: (r) => r.words }),
@@ -54,17 +71,8 @@ builder.mutationField('synthesize', (t) =>
     args: { input: t.arg({ type: SynthesizeInput, required: true }) },
     resolve: (_r, { input }, ctx) => {
       tenantOf(ctx);
-      const v = validate(synthesizeRules(ctx.deps.config.maxTextChars), input);
-      const params = {
-        text: v.text,
-        emotion: v.emotion ?? DEFAULTS.emotion,
-        voice: v.voice ?? null,
-        language: v.language ?? DEFAULTS.language,
-        intensity: v.intensity ?? DEFAULTS.intensity,
-        sampleRate: v.sampleRate ?? null,
-        ...(v.format ? { format: v.format } : {}),
-      };
-      return submit(ctx, 'synthesize', null, params, v);
+      const s = prepare(ctx, input);
+      return submit(ctx, s.kind, s.source, s.params, s.opts);
     },
   }),
 );

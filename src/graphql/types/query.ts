@@ -7,38 +7,12 @@ import { tenantOf } from '../context.ts';
 import { AudioRef } from './audio.ts';
 import { JobKindEnum, JobStatusEnum } from './enums.ts';
 import { JobRef } from './job.ts';
+import { decodeCursor, JobPageRef } from './job-page.ts';
 import { EngineRef } from './engine.ts';
 import { listEngines, speaks } from '../../engines/catalog.ts';
 import { LANGUAGES } from './enums.ts';
 
 const isUuid = (s: string) => z.uuid().safeParse(s).success;
-
-type JobPage = { nodes: JobRow[]; hasNextPage: boolean };
-
-const PageInfo = builder.objectRef<JobPage>('PageInfo').implement({
-  fields: (t) => ({
-    hasNextPage: t.exposeBoolean('hasNextPage'),
-    endCursor: t.string({ nullable: true, resolve: (p) => (p.nodes.length ? encodeCursor(p.nodes[p.nodes.length - 1]!) : null) }),
-  }),
-});
-
-const JobPageRef = builder.objectRef<JobPage>('JobPage').implement({
-  fields: (t) => ({
-    nodes: t.field({ type: [JobRef], resolve: (p) => p.nodes }),
-    pageInfo: t.field({ type: PageInfo, resolve: (p) => p }),
-  }),
-});
-
-const encodeCursor = (j: JobRow) => Buffer.from(`${j.created_at.toISOString()}|${j.id}`).toString('base64url');
-function decodeCursor(c: string): { createdAt: Date; id: string } {
-  const [at, id, ...rest] = Buffer.from(c, 'base64url').toString().split('|');
-  const createdAt = new Date(at ?? '');
-  // Exactly what encodeCursor makes: a forged date outside PostgreSQL's range is refused here.
-  if (rest.length || !id || !isUuid(id) || Number.isNaN(createdAt.getTime()) || createdAt.toISOString() !== at || createdAt.getUTCFullYear() < 2000 || createdAt.getUTCFullYear() > 9999) {
-    throw apiError(ErrorCode.BAD_USER_INPUT, 'after: not a cursor from this API', { field: 'after' });
-  }
-  return { createdAt, id };
-}
 
 builder.queryType({
   fields: (t) => ({

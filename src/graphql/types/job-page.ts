@@ -1,0 +1,45 @@
+// A page of jobs, newest first, keyset-paginated on (created_at, id): the jobs query and a batch's jobs.
+import { z } from 'zod';
+import { apiError, ErrorCode } from '../../errors.ts';
+import type { JobRow } from '../../jobs/rows.ts';
+import { builder } from '../builder.ts';
+import { JobRef } from './job.ts';
+
+const isUuid = (s: string) => z.uuid().safeParse(s).success;
+
+export type JobPage = { nodes: JobRow[]; hasNextPage: boolean };
+
+export const PageInfo = builder.objectRef<{ hasNextPage: boolean; endCursor: string | null }>('PageInfo').implement({
+  fields: (t) => ({
+    hasNextPage: t.exposeBoolean('hasNextPage'),
+    endCursor: t.exposeString('endCursor', { nullable: true, description: 'Pass it as `after` for the next page.' }),
+  }),
+});
+
+export const JobPageRef = builder.objectRef<JobPage>('JobPage').implement({
+  fields: (t) => ({
+    nodes: t.field({ type: [JobRef], resolve: (p) => p.nodes }),
+    pageInfo: t.field({
+      type: PageInfo,
+      resolve: (p) => ({ hasNextPage: p.hasNextPage, endCursor: p.nodes.length ? encodeCursor(p.nodes[p.nodes.length - 1]!) : null }),
+    }),
+  }),
+});
+
+export const encodeCursor = (j: { created_at: Date; id: string }) => Buffer.from(`${j.created_at.toISOString()}|${j.id}`).toString('base64url');
+export function decodeCursor(c: string, field = 'after'): { createdAt: Date; id: string } {
+  const [at, id, ...rest] = Buffer.from(c, 'base64url').toString().split('|');
+  const createdAt = new Date(at ?? '');
+  // Exactly what encodeCursor makes: a forged date outside PostgreSQL's range is refused here.
+  if (rest.length || !id || !isUuid(id) || Number.isNaN(createdAt.getTime()) || createdAt.toISOString() !== at || createdAt.getUTCFullYear() < 2000 || createdAt.getUTCFullYear() > 9999) {
+    throw apiError(ErrorCode.BAD_USER_INPUT, `${field}: not a cursor from this API`, { field });
+  }
+  return { createdAt, id };
+}
+
+/** `first` of a page: 1..100. */
+export function pageSize(first: number | null | undefined, def = 20): number {
+  const n = first ?? def;
+  if (n < 1 || n > 100) throw apiError(ErrorCode.BAD_USER_INPUT, 'first: must be between 1 and 100', { field: 'first' });
+  return n;
+}
