@@ -145,7 +145,7 @@ async function main() {
 
     // Warm-up: one job, not counted (first claim, engine imports, caches).
     {
-      const { denoise } = await gql(started.url, `mutation($id: ID!) { denoise(input: { audioId: $id }) { id } }`, { id: audio.id });
+      const { denoise } = await gql(started.url, `mutation($id: ID!) { denoise(input: { audioId: $id, cache: false }) { id } }`, { id: audio.id });
       const w = await watch(ws, denoise.id);
       say(`warm-up job ${denoise.id}: ${w.final.status} (engine ${w.final.engine})${w.final.error ? ` (${w.final.error.code}: ${w.final.error.message})` : ''}`);
     }
@@ -157,7 +157,7 @@ async function main() {
       while (next < JOBS) {
         next++;
         const sentAt = Date.now();
-        const { denoise } = await gql<{ denoise: { id: string } }>(started.url, `mutation($id: ID!) { denoise(input: { audioId: $id }) { id } }`, { id: audio.id });
+        const { denoise } = await gql<{ denoise: { id: string } }>(started.url, `mutation($id: ID!) { denoise(input: { audioId: $id, cache: false }) { id } }`, { id: audio.id });
         const acceptedAt = Date.now();
         const w = await watch(ws!, denoise.id);
         samples.push({ id: denoise.id, sentAt, acceptedAt, ...w });

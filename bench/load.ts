@@ -72,12 +72,12 @@ type Outcome = { id: string; sentAt: number; acceptedAt: number; finalAt: number
 const JOB_FIELDS = 'id status version';
 const MUTATIONS: Record<string, { file: string; audio: string }> = {
   denoise: {
-    file: `mutation($f: Upload!) { denoise(input: { file: $f }) { ${JOB_FIELDS} } }`,
-    audio: `mutation($a: ID!) { denoise(input: { audioId: $a }) { ${JOB_FIELDS} } }`,
+    file: `mutation($f: Upload!) { denoise(input: { file: $f, cache: false }) { ${JOB_FIELDS} } }`,
+    audio: `mutation($a: ID!) { denoise(input: { audioId: $a, cache: false }) { ${JOB_FIELDS} } }`,
   },
   align: {
-    file: `mutation($f: Upload!) { align(input: { file: $f, transcript: "one second of speech" }) { ${JOB_FIELDS} } }`,
-    audio: `mutation($a: ID!) { align(input: { audioId: $a, transcript: "one second of speech" }) { ${JOB_FIELDS} } }`,
+    file: `mutation($f: Upload!) { align(input: { file: $f, transcript: "one second of speech", cache: false }) { ${JOB_FIELDS} } }`,
+    audio: `mutation($a: ID!) { align(input: { audioId: $a, transcript: "one second of speech", cache: false }) { ${JOB_FIELDS} } }`,
   },
 };
 const UPLOAD = `mutation($f: Upload!) { uploadAudio(file: $f) { id } }`;

@@ -69,6 +69,7 @@ const EnvSchema = z.object({
   MAX_CONNECTIONS_PER_TENANT: int(100),
   // The highest job priority a tenant may ask for (higher is clamped): MAX_PRIORITY for all, TENANT_MAX_PRIORITY "tenant:n,…" per tenant.
   MAX_BATCH_SIZE: int(100, 1),
+  RESULT_CACHE_TTL_SECONDS: int(86_400),
   MAX_PRIORITY: z.coerce.number().int().min(-100).max(100).default(100),
   TENANT_MAX_PRIORITY: z.string().default(''),
   // Slow and hostile clients (README, "Limits").
@@ -112,6 +113,8 @@ export type Config = {
   maxTranscriptChars: number;
   /** Jobs (and files) in one submitBatch. */
   maxBatchSize: number;
+  /** How long a success answers identical jobs of its tenant (0: no cache; in-flight jobs are shared all the same). */
+  resultCacheTtlSeconds: number;
   queue: {
     retryLimit: number;
     retryDelaySeconds: number;
@@ -225,6 +228,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxTextChars: e.MAX_TEXT_CHARS,
     maxTranscriptChars: e.MAX_TRANSCRIPT_CHARS,
     maxBatchSize: e.MAX_BATCH_SIZE,
+    resultCacheTtlSeconds: e.RESULT_CACHE_TTL_SECONDS,
     queue: {
       retryLimit: e.JOB_RETRY_LIMIT,
       retryDelaySeconds: e.JOB_RETRY_DELAY_SECONDS,

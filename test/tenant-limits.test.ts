@@ -9,7 +9,7 @@ import { gql, gqlUpload, subscribeSse, subscribeWs, wsClient } from './support/c
 import { KEY_A, KEY_B, startTestServer, waitReady, type TestServer } from './support/server.ts';
 
 const code = (r: { errors?: Array<{ extensions?: Record<string, any> }> }) => r.errors?.[0]?.extensions?.code;
-const DENOISE = `mutation($a: ID!, $p: Int) { denoise(input: { audioId: $a, priority: $p }) { id } }`;
+const DENOISE = `mutation($a: ID!, $p: Int) { denoise(input: { audioId: $a, priority: $p, cache: false }) { id } }`;
 
 async function upload(s: TestServer, key: string): Promise<string> {
   const r = await gqlUpload(s.url, key, `mutation($f: Upload!) { uploadAudio(file: $f) { id } }`, { f: null }, 'f', speech('limits'));

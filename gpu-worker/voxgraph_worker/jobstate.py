@@ -61,6 +61,21 @@ def record_many(conn, events: list[dict]) -> list[Optional[int]]:
     return [r[0] for r in conn.execute(_RECORD_MANY, params).fetchall()]
 
 
+_ENGINE_VERSIONS = """
+UPDATE voxgraph.job j SET engine_version = v.engine_version
+FROM unnest(%(id)s::uuid[], %(engine_version)s::text[]) AS v(id, engine_version)
+WHERE j.id = v.id
+"""
+
+
+def record_engine_versions(conn, versions: list[tuple[str, str]]) -> None:
+    """name@version of the engine that produced each success (job id, "name@version"), written in
+    the settle transaction before its SUCCEEDED event: the API's result cache only reuses a result
+    of an engine@version a live worker still offers."""
+    if versions:
+        conn.execute(_ENGINE_VERSIONS, {"id": [v[0] for v in versions], "engine_version": [v[1] for v in versions]})
+
+
 _CLAIMS = """
 SELECT voxgraph.record_claim(c.id, c.attempts, c.engine)
 FROM unnest(%(id)s::uuid[], %(attempts)s::integer[], %(engine)s::text[]) WITH ORDINALITY AS c(id, attempts, engine, n)

@@ -515,6 +515,7 @@ class Runner:
             held = self.boss.complete_many(conn, queue, outputs)
             kept = [(j, r, row) for j, r, row in stored if j.id in held]
             jobstate.insert_result_audios(conn, [row for _, _, row in kept if row])
+            jobstate.record_engine_versions(conn, [(j.id, f"{j.engine.info.name}@{j.engine.info.version}") for j, _, _ in kept])
             events = [{"id": j.id, "status": "succeeded", "progress": 1, "result": r,
                        "result_audio_id": row["id"] if row else None} for j, r, row in kept]
             if None in jobstate.record_many(conn, events):
@@ -575,6 +576,7 @@ class Runner:
             if not self.boss.complete(conn, job.queue, job.id, job.retry_count,
                                       {"resultAudioId": audio_id, "engine": job.engine.info.name}):
                 raise _Abort(Outcome.LOST)
+            jobstate.record_engine_versions(conn, [(job.id, f"{job.engine.info.name}@{job.engine.info.version}")])
             if jobstate.record(conn, job.id, "succeeded", progress=1, result=result, result_audio_id=audio_id) is None:
                 raise _Abort(Outcome.FINAL)
         try:

@@ -8,6 +8,7 @@ import { inTransaction, type Queryable } from '../db/pool.ts';
 import { notFound } from '../errors.ts';
 import { currentTx, FEED_START, readBatchFeed, type FeedEvent, type FeedPosition } from '../events/feed.ts';
 import { asBossDb } from '../queue/boss.ts';
+import { handOverRunOf } from './cancel.ts';
 import { FINAL_STATUSES, JOB_STATUSES, type JobKind, type JobStatus } from './kinds.ts';
 
 export type BatchRow = { id: string; tenant: string; size: number; created_at: Date };
@@ -127,6 +128,22 @@ export async function cancelBatch(pool: pg.Pool, boss: PgBoss, tenant: string, i
     const byKind = new Map<JobKind, string[]>();
     for (const r of rows) byKind.set(r.kind, [...(byKind.get(r.kind) ?? []), r.id]);
     for (const [kind, ids] of byKind) await boss.cancel(kind, ids, { db: asBossDb(client) });
+    // A run shared with jobs outside the batch goes to one of them; a run handed to another job of
+    // the batch is handed on again in the next pass (until no job of the batch leads one), and the
+    // queue messages sent for those are cancelled with the rest (ours since this transaction: no lock to wait for).
+    const inBatch = new Set(rows.map((r) => r.id));
+    const heirs = new Map<string, JobKind>();
+    for (let moved = true; moved; ) {
+      moved = false;
+      for (const r of rows) {
+        const heir = await handOverRunOf(client, boss, tenant, r.id);
+        if (heir && inBatch.has(heir.id)) {
+          heirs.set(heir.id, heir.kind);
+          moved = true;
+        }
+      }
+    }
+    for (const [heir, kind] of heirs) await boss.cancel(kind, heir, { db: asBossDb(client) });
     const { rows: done } = await client.query<{ n: number }>(
       `SELECT count(voxgraph.record_job_event(id, 'cancelled', p_error_code => 'CANCELLED', p_error_message => 'its batch was cancelled by the client'))::int AS n
        FROM unnest($1::uuid[]) AS id`,

@@ -17,6 +17,7 @@ import type { AudioRow, JobRow } from './rows.ts';
 import { currentTx } from '../events/feed.ts';
 import { assignToBatch, getBatch, insertBatch, type BatchRow } from './batches.ts';
 import { claimKey, requestHash, type HashedJob } from './idempotency.ts';
+import { answerFromCache, cacheKeyOf, findCachedResult, findRunInFlight, followRun, setCacheKey } from './result-cache.ts';
 import { getAudio, getJob, insertAudio, submitJob } from './store.ts';
 
 export type JobRequest = {
@@ -35,6 +36,8 @@ export type JobRequest = {
   idempotencyKey?: string | null;
   /** Where the request's fields are (a batch's `jobs.3.align`), for the errors that name one. */
   field?: string;
+  /** The result cache (result-cache.ts): the engine@versions live workers offer for it and the TTL; null: `cache: false`. */
+  cache?: { engines: string[]; ttlSeconds: number } | null;
 };
 
 
@@ -45,7 +48,7 @@ const hashedJob = (req: JobRequest): HashedJob => {
   const upload = uploadOf(req);
   return {
     kind: req.kind, params: req.params, engine: req.engine, priority: req.priority,
-    runAt: req.runAt?.toISOString(), deadline: req.deadline?.toISOString(),
+    runAt: req.runAt?.toISOString(), deadline: req.deadline?.toISOString(), ...(req.cache === null ? { cache: false } : {}),
     input: upload ? { sha256: upload.sha256 } : req.input && 'audioId' in req.input ? { audioId: req.input.audioId } : null,
   };
 };
@@ -57,6 +60,19 @@ const conflict = (claim: { jobId: string | null; batchId: string | null }) =>
     field: 'idempotencyKey',
     ...(claim.jobId ? { jobId: claim.jobId } : { batchId: claim.batchId }),
   });
+
+/** The queue message of a job; its shape is the contract's (test/protocol.test.ts checks what lands in the queue). */
+export function payloadOf(job: { tenant: string; kind: JobKind; params: Record<string, unknown>; engine: string | null; deadline?: Date | null }, input: AudioRow | null): QueuePayload {
+  return {
+    tenant: job.tenant,
+    kind: job.kind,
+    params: { ...job.params, ...(job.engine ? { engine: job.engine } : {}) },
+    input: input
+      ? { audioId: input.id, storageKey: input.storage_key, durationSeconds: input.duration_seconds, sampleRate: input.sample_rate, channels: input.channels }
+      : null,
+    ...(job.deadline ? { deadline: job.deadline.toISOString() } : {}),
+  } as QueuePayload;
+}
 
 /**
  * Inside the caller's transaction: the tenant's admission, the upload's audio row, the job row with
@@ -74,16 +90,20 @@ async function writeJob(client: pg.PoolClient, boss: PgBoss, limits: AdmissionLi
     if (!input) throw apiError(ErrorCode.NOT_FOUND, `audio ${req.input.audioId} not found`, { field: req.field ? `${req.field}.audioId` : 'audioId' });
   }
   const job = await submitJob(client, { id, tenant: req.tenant, kind: req.kind, engine: req.engine, priority: req.priority, params: req.params, inputAudioId: input?.id ?? null, runAt: req.runAt, deadline: req.deadline });
-  // The message's shape is the contract's; test/protocol.test.ts checks what lands in the queue.
-  const payload = {
-    tenant: req.tenant,
-    kind: req.kind,
-    params: { ...req.params, ...(req.engine ? { engine: req.engine } : {}) },
-    input: input
-      ? { audioId: input.id, storageKey: input.storage_key, durationSeconds: input.duration_seconds, sampleRate: input.sample_rate, channels: input.channels }
-      : null,
-    ...(req.deadline ? { deadline: req.deadline.toISOString() } : {}),
-  } as QueuePayload;
+  if (req.cache) {
+    const key = cacheKeyOf(req.kind, input?.sha256 ?? null, req.params, req.engine);
+    await setCacheKey(client, req.tenant, id, key);
+    const early = Boolean(req.runAt && req.runAt > new Date());
+    const cached = () => (early ? null : findCachedResult(client, req.tenant, key, req.cache!.ttlSeconds, req.cache!.engines));
+    let hit = await cached();
+    const leader = hit || req.runAt || req.deadline ? null : await findRunInFlight(client, req.tenant, key, id);
+    // The job in flight may have succeeded while we waited for its lock: then its result answers.
+    if (!hit && !leader) hit = await cached();
+    if (hit) await answerFromCache(client, id, hit);
+    else if (leader) await followRun(client, id, leader);
+    if (hit || leader) return (await getJob(client, req.tenant, id))!;
+  }
+  const payload = payloadOf(req, input);
   await boss.send(req.kind, payload, { id, priority: -place, db: asBossDb(client), ...(req.runAt && req.runAt > new Date() ? { startAfter: req.runAt } : {}) });
   return job;
 }

@@ -8,7 +8,7 @@ import type { Queryable } from '../db/pool.ts';
 export const KEY_LIFETIME_SECONDS = 24 * 60 * 60;
 
 /** JSON with object keys sorted, so that equal requests hash equally whatever their key order. */
-const canonical = (v: unknown): string =>
+export const canonical = (v: unknown): string =>
   Array.isArray(v)
     ? `[${v.map(canonical).join(',')}]`
     : v && typeof v === 'object'

@@ -36,6 +36,13 @@ export type JobRow = {
   run_at: Date | null;
   deadline: Date | null;
   batch_id: string | null;
+  cache_key: string | null;
+  /** name@version of the engine that produced a success. */
+  engine_version: string | null;
+  /** The job whose result (from the cache) or run (in flight) this one shares. */
+  cached_from: string | null;
+  /** The job whose run this one follows while in flight. */
+  run_of: string | null;
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;

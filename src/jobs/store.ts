@@ -167,7 +167,7 @@ export async function failJobsDroppedFromQueue(db: Queryable): Promise<number> {
     `SELECT count(voxgraph.record_job_event(j.id, 'failed', p_error_code => 'EXPIRED_IN_QUEUE',
        p_error_message => 'the job waited longer than the queue keeps waiting jobs and was dropped'))::int AS n
      FROM voxgraph.job j
-     WHERE j.status IN ('queued', 'retrying')
+     WHERE j.status IN ('queued', 'retrying') AND j.run_of IS NULL -- a job sharing another's run has no queue message of its own
        AND NOT EXISTS (SELECT 1 FROM pgboss.job b WHERE b.name = j.kind::text AND b.id = j.id)`,
   );
   return rows[0]?.n ?? 0;

@@ -4,7 +4,7 @@ import type { FileUpload } from 'graphql-upload-ts';
 import { GraphQLError } from 'graphql';
 import { z } from 'zod';
 import { LANGUAGES } from '../../../protocol/contract.ts';
-import { checkEngineChoice } from '../../engines/catalog.ts';
+import { checkEngineChoice, listEngines } from '../../engines/catalog.ts';
 import { enqueueBatch, enqueueJob, type JobRequest } from '../../jobs/enqueue.ts';
 import { heldKey } from '../../jobs/idempotency.ts';
 import type { JobKind } from '../../jobs/kinds.ts';
@@ -64,8 +64,13 @@ export const jobOptionFields = (t: InputFields) => ({
   idempotencyKey: t.string({ required: false, description: idempotencyKeyDescription }),
   runAt: t.field({ type: 'DateTime', required: false, description: runAtDescription }),
   deadline: t.field({ type: 'DateTime', required: false, description: deadlineDescription }),
+  cache: t.boolean({
+    required: false,
+    description:
+      'Default true: an identical job of this tenant (same kind, input audio content, parameters and engine) that succeeded within RESULT_CACHE_TTL_SECONDS answers this one at once (Job.cached), and one still in flight shares its run. false: neither.',
+  }),
 });
-export const jobOptionRules = { engine, priority, idempotencyKey, runAt, deadline };
+export const jobOptionRules = { engine, priority, idempotencyKey, runAt, deadline, cache: z.boolean().nullish() };
 
 /** The input audio of a kind that takes one (exactly one of the two; sourceRules and exactlyOneSource check it). */
 export const sourceFields = (t: InputFields) => ({
@@ -85,7 +90,7 @@ export type Source = { audioId?: string | null; file?: Promise<FileUpload> | nul
 export const clampPriority = (limits: { maxPriority: number; maxPriorityOf: ReadonlyMap<string, number> }, tenant: string, asked: number) =>
   Math.min(asked, limits.maxPriorityOf.get(tenant) ?? limits.maxPriority);
 
-export type JobOptions = { engine?: string | null; priority?: number | null; idempotencyKey?: string | null; runAt?: Date | null; deadline?: Date | null };
+export type JobOptions = { engine?: string | null; priority?: number | null; idempotencyKey?: string | null; runAt?: Date | null; deadline?: Date | null; cache?: boolean | null };
 
 /** A kind's validated input, ready to submit alone (its mutation) or in a batch (submitBatch). */
 export type Submission = { kind: JobKind; source: Source | null; params: Record<string, unknown>; opts: JobOptions };
@@ -102,7 +107,17 @@ async function requestOf(ctx: Context, tenant: string, s: Submission, field?: st
     tenant, kind: s.kind, params: s.params, input, engine: s.opts.engine ?? null,
     priority: clampPriority(config.tenants, tenant, s.opts.priority ?? 0), idempotencyKey: s.opts.idempotencyKey ?? null,
     runAt: s.opts.runAt ?? null, deadline: s.opts.deadline ?? null, field,
+    cache: s.opts.cache === false ? null : { engines: await cacheEngines(ctx, s), ttlSeconds: config.resultCacheTtlSeconds },
   };
+}
+
+/** The engine@versions whose results a submission may reuse: the engine it names, or its kind's default, as live workers offer them now. */
+async function cacheEngines(ctx: Context, s: Submission): Promise<string[]> {
+  if (ctx.deps.config.resultCacheTtlSeconds <= 0) return [];
+  const engines = await listEngines(ctx.deps.pool, ctx.deps.config.workerReadySeconds);
+  return engines
+    .filter((e) => e.kind === s.kind && (s.opts.engine ? e.name === s.opts.engine : e.isDefault))
+    .flatMap((e) => e.versions.map((v) => `${e.name}@${v}`));
 }
 
 const checkEngine = (ctx: Context, s: Submission) =>

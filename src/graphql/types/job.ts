@@ -42,6 +42,11 @@ export const JobRef = builder.objectRef<JobRow>('Job').implement({
     version: t.exposeInt('seq', {
       description: 'The sequence number of the event this state reflects; pass it as jobUpdated(afterVersion:) to resume.',
     }),
+    cached: t.boolean({
+      description: "Whether it was answered from an identical earlier job's result, or shares the run of an identical job in flight, instead of running itself (see the input's cache).",
+      resolve: (j) => j.cached_from !== null,
+    }),
+    cachedFrom: t.id({ nullable: true, description: 'The job whose result or run it shares.', resolve: (j) => j.cached_from }),
     runAt: t.expose('run_at', { type: 'DateTime', nullable: true, description: 'Not started before this instant (runAt of the input).' }),
     deadline: t.expose('deadline', { type: 'DateTime', nullable: true, description: 'FAILED with DEADLINE_EXCEEDED if not started by then.' }),
     queuePosition: t.int({
