@@ -1,6 +1,7 @@
 // Wires the parts together: database (given or embedded), migrations, pg-boss, the event bus,
 // storage, the HTTP/WebSocket server, the stalled-job reconciler and the worker processes.
 // main.ts runs it for `npm start`; the tests run it in-process.
+import { WebhookDispatcher } from './webhooks/dispatcher.ts';
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { ApiKeys, developmentKey } from './auth/api-keys.ts';
@@ -65,6 +66,8 @@ async function startOn(config: Config, databaseUrl: string, embedded: EmbeddedDa
 
   const deps: Deps = { config, pool, boss, storage, verifier, signer, events, log, rateLimiter: new LocalRateLimiter(config.tenants),
     connections: new ConnectionCounter(config.tenants.maxConnections), stopping: false };
+  const webhooks = new WebhookDispatcher({ databaseUrl, pool, boss, log, settings: config.webhooks });
+  await webhooks.start();
   const http = createHttpServer(deps, keys, devKey);
   await new Promise<void>((resolve, reject) => {
     http.server.once('error', reject);
@@ -105,6 +108,7 @@ async function startOn(config: Config, databaseUrl: string, embedded: EmbeddedDa
       clearInterval(sweeper);
       await workers.stop();
       await http.close();
+      await webhooks.stop();
       http.server.closeAllConnections();
       await new Promise<void>((r) => http.server.close(() => r()));
       await boss.stop({ graceful: false, close: true }).catch((err: unknown) => log.warn({ err }, 'pg-boss stop failed'));

@@ -69,6 +69,10 @@ const EnvSchema = z.object({
   MAX_CONNECTIONS_PER_TENANT: int(100),
   // The highest job priority a tenant may ask for (higher is clamped): MAX_PRIORITY for all, TENANT_MAX_PRIORITY "tenant:n,…" per tenant.
   MAX_BATCH_SIZE: int(100, 1),
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: z.enum(['true', 'false', '1', '0', '']).default('false').transform((v) => v === 'true' || v === '1'),
+  WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(60).default(10),
+  WEBHOOK_MAX_ATTEMPTS: int(8, 1),
+  WEBHOOK_RETRY_DELAY_SECONDS: int(10),
   RESULT_CACHE_TTL_SECONDS: int(86_400),
   MAX_PRIORITY: z.coerce.number().int().min(-100).max(100).default(100),
   TENANT_MAX_PRIORITY: z.string().default(''),
@@ -111,6 +115,7 @@ export type Config = {
   uploads: { verifyThreads: number; ffmpegProcesses: number };
   maxTextChars: number;
   maxTranscriptChars: number;
+  webhooks: { allowPrivateNetworks: boolean; timeoutMs: number; maxAttempts: number; retryDelaySeconds: number };
   /** Jobs (and files) in one submitBatch. */
   maxBatchSize: number;
   /** How long a success answers identical jobs of its tenant (0: no cache; in-flight jobs are shared all the same). */
@@ -228,6 +233,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxTextChars: e.MAX_TEXT_CHARS,
     maxTranscriptChars: e.MAX_TRANSCRIPT_CHARS,
     maxBatchSize: e.MAX_BATCH_SIZE,
+    webhooks: {
+      allowPrivateNetworks: e.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
+      timeoutMs: e.WEBHOOK_TIMEOUT_SECONDS * 1000,
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      retryDelaySeconds: e.WEBHOOK_RETRY_DELAY_SECONDS,
+    },
     resultCacheTtlSeconds: e.RESULT_CACHE_TTL_SECONDS,
     queue: {
       retryLimit: e.JOB_RETRY_LIMIT,

@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { deliveriesByJob } from './types/webhook.ts';
 import type { PgBoss } from 'pg-boss';
 import type pg from 'pg';
 import type { Auth } from '../auth/api-keys.ts';
@@ -38,6 +39,8 @@ export type Deps = {
  */
 export type Loaders = {
   audio: DataLoader<string, AudioRow | null>;
+  /** Job.webhookDeliveries with their attempts, for a page of jobs in two statements; not cached. */
+  deliveries: DataLoader<string, Awaited<ReturnType<typeof deliveriesByJob>>[number]>;
   /** Job rows by id, not cached (a subscription's context outlives their versions). */
   jobs: DataLoader<string, JobRow | null>;
   events: DataLoader<string, JobEventRow[]>;
@@ -53,6 +56,7 @@ export function createLoaders(pool: pg.Pool, liveWithinSeconds: number): Loaders
       const rows = new Map((await getAudios(pool, ids)).map((r) => [r.id, r]));
       return ids.map((id) => rows.get(id) ?? null);
     }),
+    deliveries: new DataLoader((ids) => deliveriesByJob(pool, ids), { cache: false }),
     jobs: new DataLoader(
       async (ids) => {
         const rows = new Map((await getJobsByIds(pool, ids)).map((r) => [r.id, r]));

@@ -12,9 +12,11 @@ import './types/queue.ts';
 import { addJobControlMutations } from './types/mutation.ts';
 import './kinds/index.ts';
 import { addBatchMutations } from './types/batch.ts';
+import { addWebhookMutations } from './types/webhook.ts';
 import './types/subscription.ts';
 
 addBatchMutations();
+addWebhookMutations();
 addJobControlMutations();
 
 export const schema = builder.toSchema({ sortSchema: false });

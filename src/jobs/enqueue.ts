@@ -17,6 +17,7 @@ import type { AudioRow, JobRow } from './rows.ts';
 import { currentTx } from '../events/feed.ts';
 import { assignToBatch, getBatch, insertBatch, type BatchRow } from './batches.ts';
 import { claimKey, requestHash, type HashedJob } from './idempotency.ts';
+import { setJobWebhook, type WebhookTarget } from '../webhooks/store.ts';
 import { answerFromCache, cacheKeyOf, findCachedResult, findRunInFlight, followRun, setCacheKey } from './result-cache.ts';
 import { getAudio, getJob, insertAudio, submitJob } from './store.ts';
 
@@ -38,6 +39,8 @@ export type JobRequest = {
   field?: string;
   /** The result cache (result-cache.ts): the engine@versions live workers offer for it and the TTL; null: `cache: false`. */
   cache?: { engines: string[]; ttlSeconds: number } | null;
+  /** Where to POST its events (src/webhooks/); null: the tenant's default, if any. */
+  webhook?: WebhookTarget | null;
 };
 
 
@@ -48,7 +51,7 @@ const hashedJob = (req: JobRequest): HashedJob => {
   const upload = uploadOf(req);
   return {
     kind: req.kind, params: req.params, engine: req.engine, priority: req.priority,
-    runAt: req.runAt?.toISOString(), deadline: req.deadline?.toISOString(), ...(req.cache === null ? { cache: false } : {}),
+    runAt: req.runAt?.toISOString(), deadline: req.deadline?.toISOString(), ...(req.cache === null ? { cache: false } : {}), ...(req.webhook ? { webhook: req.webhook } : {}),
     input: upload ? { sha256: upload.sha256 } : req.input && 'audioId' in req.input ? { audioId: req.input.audioId } : null,
   };
 };
@@ -90,6 +93,8 @@ async function writeJob(client: pg.PoolClient, boss: PgBoss, limits: AdmissionLi
     if (!input) throw apiError(ErrorCode.NOT_FOUND, `audio ${req.input.audioId} not found`, { field: req.field ? `${req.field}.audioId` : 'audioId' });
   }
   const job = await submitJob(client, { id, tenant: req.tenant, kind: req.kind, engine: req.engine, priority: req.priority, params: req.params, inputAudioId: input?.id ?? null, runAt: req.runAt, deadline: req.deadline });
+  // Before the commit, where the outbox trigger reads it (the QUEUED event's delivery included).
+  if (req.webhook) await setJobWebhook(client, id, req.webhook);
   if (req.cache) {
     const key = cacheKeyOf(req.kind, input?.sha256 ?? null, req.params, req.engine);
     await setCacheKey(client, req.tenant, id, key);

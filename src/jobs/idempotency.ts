@@ -28,6 +28,8 @@ export type HashedJob = {
   input: { audioId: string } | { sha256: string } | null;
   runAt?: string;
   deadline?: string;
+  cache?: false;
+  webhook?: { url: string; events: string[] };
 };
 
 /** What "the same request" means: the same job, or (a batch) the same jobs in the same order. */

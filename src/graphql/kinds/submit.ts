@@ -11,6 +11,7 @@ import type { JobKind } from '../../jobs/kinds.ts';
 import { tenantStorageBytes } from '../../jobs/store.ts';
 import { ingestUpload } from '../../uploads/ingest.ts';
 import { builder } from '../builder.ts';
+import { WebhookInput, webhookRules, webhookTarget } from '../types/webhook.ts';
 import { tenantOf, type Context } from '../context.ts';
 import { uuid } from '../validate.ts';
 
@@ -64,13 +65,14 @@ export const jobOptionFields = (t: InputFields) => ({
   idempotencyKey: t.string({ required: false, description: idempotencyKeyDescription }),
   runAt: t.field({ type: 'DateTime', required: false, description: runAtDescription }),
   deadline: t.field({ type: 'DateTime', required: false, description: deadlineDescription }),
+  webhook: t.field({ type: WebhookInput, required: false, description: "POST this job's events here (default: the tenant's webhookSettings)." }),
   cache: t.boolean({
     required: false,
     description:
       'Default true: an identical job of this tenant (same kind, input audio content, parameters and engine) that succeeded within RESULT_CACHE_TTL_SECONDS answers this one at once (Job.cached), and one still in flight shares its run. false: neither.',
   }),
 });
-export const jobOptionRules = { engine, priority, idempotencyKey, runAt, deadline, cache: z.boolean().nullish() };
+export const jobOptionRules = { engine, priority, idempotencyKey, runAt, deadline, cache: z.boolean().nullish(), webhook: webhookRules };
 
 /** The input audio of a kind that takes one (exactly one of the two; sourceRules and exactlyOneSource check it). */
 export const sourceFields = (t: InputFields) => ({
@@ -90,7 +92,8 @@ export type Source = { audioId?: string | null; file?: Promise<FileUpload> | nul
 export const clampPriority = (limits: { maxPriority: number; maxPriorityOf: ReadonlyMap<string, number> }, tenant: string, asked: number) =>
   Math.min(asked, limits.maxPriorityOf.get(tenant) ?? limits.maxPriority);
 
-export type JobOptions = { engine?: string | null; priority?: number | null; idempotencyKey?: string | null; runAt?: Date | null; deadline?: Date | null; cache?: boolean | null };
+export type JobOptions = { engine?: string | null; priority?: number | null; idempotencyKey?: string | null; runAt?: Date | null; deadline?: Date | null; cache?: boolean | null;
+  webhook?: { url: string; events?: readonly string[] | null } | null };
 
 /** A kind's validated input, ready to submit alone (its mutation) or in a batch (submitBatch). */
 export type Submission = { kind: JobKind; source: Source | null; params: Record<string, unknown>; opts: JobOptions };
@@ -107,6 +110,7 @@ async function requestOf(ctx: Context, tenant: string, s: Submission, field?: st
     tenant, kind: s.kind, params: s.params, input, engine: s.opts.engine ?? null,
     priority: clampPriority(config.tenants, tenant, s.opts.priority ?? 0), idempotencyKey: s.opts.idempotencyKey ?? null,
     runAt: s.opts.runAt ?? null, deadline: s.opts.deadline ?? null, field,
+    webhook: webhookTarget(ctx, s.opts.webhook, field ? `${field}.webhook` : 'webhook'),
     cache: s.opts.cache === false ? null : { engines: await cacheEngines(ctx, s), ttlSeconds: config.resultCacheTtlSeconds },
   };
 }

@@ -1,6 +1,7 @@
 import type { JobEventRow, JobRow } from '../../jobs/rows.ts';
 import { builder } from '../builder.ts';
 import { AudioRef } from './audio.ts';
+import { WebhookDeliveryRef } from './webhook.ts';
 import { JobKindEnum, JobStatusEnum } from './enums.ts';
 import { estimateStart } from '../../jobs/queue-insight.ts';
 import { JobResultUnion, resultOf } from './job-result.ts';
@@ -74,6 +75,11 @@ export const JobRef = builder.objectRef<JobRow>('Job').implement({
       type: AudioRef,
       nullable: true,
       resolve: (j, _a, ctx) => (j.input_audio_id ? ctx.loaders.audio.load(j.input_audio_id) : null),
+    }),
+    webhookDeliveries: t.field({
+      type: [WebhookDeliveryRef],
+      description: "Its events' webhooks (its own webhook's, or the tenant default's), oldest first, with every attempt.",
+      resolve: (j, _a, ctx) => ctx.loaders.deliveries.load(j.id),
     }),
     events: t.field({
       type: [JobEventRef],
