@@ -5,6 +5,7 @@ import './types/scalars.ts';
 import './types/enums.ts';
 import './types/audio.ts';
 import './types/job-result.ts';
+import './types/node.ts';
 import './types/job.ts';
 import './types/engine.ts';
 import './types/query.ts';

@@ -28,7 +28,7 @@ export class WebhookDispatcher {
   private readonly deps: Deps;
   private listener: pg.Client | null = null;
   private timer: NodeJS.Timeout | null = null;
-  private running = false;
+  private running: Promise<void> | null = null;
   private again = false;
   private stopped = false;
 
@@ -78,8 +78,7 @@ export class WebhookDispatcher {
       this.again = true;
       return;
     }
-    this.running = true;
-    void (async () => {
+    this.running = (async () => {
       try {
         do {
           this.again = false;
@@ -95,7 +94,7 @@ export class WebhookDispatcher {
       } catch (err) {
         this.deps.log.warn({ err }, 'webhook dispatch failed; retrying at the next poll');
       } finally {
-        this.running = false;
+        this.running = null;
       }
     })();
   }
@@ -120,6 +119,7 @@ export class WebhookDispatcher {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     await this.deps.boss.offWork(WEBHOOK_QUEUE).catch(() => {});
+    await this.running; // a pass in flight holds a pool connection: the pool ends after it
     await this.listener?.end().catch(() => {});
   }
 }

@@ -1,10 +1,12 @@
 import type { AudioRow } from '../../jobs/rows.ts';
 import { builder } from '../builder.ts';
+import { NodeRef } from './node.ts';
 
 export const AudioRef = builder.objectRef<AudioRow>('Audio').implement({
+  interfaces: [NodeRef],
+  isTypeOf: (v) => typeof v === 'object' && v !== null && 'storage_key' in v,
   description: 'Stored audio: an upload or a job result.',
   fields: (t) => ({
-    id: t.exposeID('id'),
     url: t.string({
       description: 'An absolute, signed URL (GET, Range supported) that expires after URL_TTL_SECONDS; fetch the field again for a fresh one.',
       resolve: (a, _args, ctx) => ctx.deps.signer.sign(a.id),

@@ -14,7 +14,8 @@ import { idempotencyKey, idempotencyKeyDescription, submitBatch, type Submission
 import { uuid, validate } from '../validate.ts';
 import { JobStatusEnum } from './enums.ts';
 import { JobRef } from './job.ts';
-import { decodeCursor, encodeCursor, JobPageRef, PageInfo, pageSize } from './job-page.ts';
+import { NodeRef } from './node.ts';
+import { decodeCursor, encodeCursor, JobPageRef, PageInfo, pageInfoOf, pageSize } from './job-page.ts';
 
 const BatchCountsRef = builder.objectRef<BatchView['counts']>('BatchCounts').implement({
   description: "How many of the batch's jobs are in each status.",
@@ -29,11 +30,12 @@ const BatchCountsRef = builder.objectRef<BatchView['counts']>('BatchCounts').imp
 });
 
 export const BatchRef = builder.objectRef<BatchView>('Batch').implement({
+  interfaces: [NodeRef],
+  isTypeOf: (v) => typeof v === 'object' && v !== null && 'batch' in v,
   description:
     "Jobs submitted together (submitBatch). Its counts, progress and version come from its jobs' events in the order batchUpdated gives them; " +
     'they can lag the jobs themselves by as long as the oldest transaction open on the database (normally milliseconds).',
   fields: (t) => ({
-    id: t.id({ resolve: (b) => b.batch.id }),
     size: t.int({ description: 'How many jobs it has.', resolve: (b) => b.batch.size }),
     counts: t.field({ type: BatchCountsRef, resolve: (b) => b.counts }),
     progress: t.float({ description: 'Mean of its jobs\' progress, a finished job (whatever its status) counting 1: 0..1.', resolve: (b) => b.progress }),
@@ -69,19 +71,27 @@ export const BatchRef = builder.objectRef<BatchView>('Batch').implement({
           before: args.after != null ? decodeCursor(args.after) : undefined,
           limit: first + 1,
         });
-        return { nodes: rows.slice(0, first), hasNextPage: rows.length > first };
+        return { nodes: rows.slice(0, first), hasNextPage: rows.length > first, after: args.after };
       },
     }),
   }),
 });
 
-const BatchPageRef = builder.objectRef<{ nodes: BatchView[]; rows: BatchRow[]; hasNextPage: boolean }>('BatchPage').implement({
+type BatchPage = { nodes: BatchView[]; rows: BatchRow[]; hasNextPage: boolean; after: string | null | undefined };
+
+const BatchEdgeRef = builder.objectRef<{ view: BatchView; row: BatchRow }>('BatchEdge').implement({
   fields: (t) => ({
+    cursor: t.string({ resolve: (e) => encodeCursor(e.row) }),
+    node: t.field({ type: BatchRef, resolve: (e) => e.view }),
+  }),
+});
+
+const BatchPageRef = builder.objectRef<BatchPage>('BatchConnection').implement({
+  description: 'A page of batches (a Relay connection; `nodes` for convenience).',
+  fields: (t) => ({
+    edges: t.field({ type: [BatchEdgeRef], resolve: (p) => p.nodes.map((view, i) => ({ view, row: p.rows[i]! })) }),
     nodes: t.field({ type: [BatchRef], resolve: (p) => p.nodes }),
-    pageInfo: t.field({
-      type: PageInfo,
-      resolve: (p) => ({ hasNextPage: p.hasNextPage, endCursor: p.rows.length ? encodeCursor(p.rows[p.rows.length - 1]!) : null }),
-    }),
+    pageInfo: t.field({ type: PageInfo, resolve: (p) => pageInfoOf(p.rows.map(encodeCursor), p.hasNextPage, p.after) }),
   }),
 });
 
@@ -151,7 +161,7 @@ builder.queryFields((t) => ({
       const rows = await listBatches(ctx.deps.pool, tenant, args.after != null ? decodeCursor(args.after) : null, first + 1);
       const page = rows.slice(0, first);
       const nodes = await Promise.all(page.map(async (b) => (await foldBatch(ctx.deps.pool, b)).view(false)));
-      return { nodes, rows: page, hasNextPage: rows.length > first };
+      return { nodes, rows: page, hasNextPage: rows.length > first, after: args.after };
     },
   }),
 }));

@@ -7,22 +7,40 @@ import { JobRef } from './job.ts';
 
 const isUuid = (s: string) => z.uuid().safeParse(s).success;
 
-export type JobPage = { nodes: JobRow[]; hasNextPage: boolean };
+export type JobPage = { nodes: JobRow[]; hasNextPage: boolean; after?: string | null };
 
-export const PageInfo = builder.objectRef<{ hasNextPage: boolean; endCursor: string | null }>('PageInfo').implement({
+/** Relay's PageInfo (forward pagination: `first` and `after`). */
+export type PageInfoShape = { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+
+export const PageInfo = builder.objectRef<PageInfoShape>('PageInfo').implement({
   fields: (t) => ({
     hasNextPage: t.exposeBoolean('hasNextPage'),
+    hasPreviousPage: t.exposeBoolean('hasPreviousPage', { description: 'Whether the page was asked for after a cursor (there are items before it).' }),
+    startCursor: t.exposeString('startCursor', { nullable: true }),
     endCursor: t.exposeString('endCursor', { nullable: true, description: 'Pass it as `after` for the next page.' }),
   }),
 });
 
-export const JobPageRef = builder.objectRef<JobPage>('JobPage').implement({
+export const pageInfoOf = (cursors: string[], hasNextPage: boolean, after: string | null | undefined): PageInfoShape => ({
+  hasNextPage,
+  hasPreviousPage: after != null,
+  startCursor: cursors[0] ?? null,
+  endCursor: cursors.at(-1) ?? null,
+});
+
+const JobEdgeRef = builder.objectRef<JobRow>('JobEdge').implement({
   fields: (t) => ({
+    cursor: t.string({ resolve: (j) => encodeCursor(j) }),
+    node: t.field({ type: JobRef, resolve: (j) => j }),
+  }),
+});
+
+export const JobPageRef = builder.objectRef<JobPage>('JobConnection').implement({
+  description: 'A page of jobs (a Relay connection; `nodes` is the edges\' nodes, for convenience).',
+  fields: (t) => ({
+    edges: t.field({ type: [JobEdgeRef], resolve: (p) => p.nodes }),
     nodes: t.field({ type: [JobRef], resolve: (p) => p.nodes }),
-    pageInfo: t.field({
-      type: PageInfo,
-      resolve: (p) => ({ hasNextPage: p.hasNextPage, endCursor: p.nodes.length ? encodeCursor(p.nodes[p.nodes.length - 1]!) : null }),
-    }),
+    pageInfo: t.field({ type: PageInfo, resolve: (p) => pageInfoOf(p.nodes.map(encodeCursor), p.hasNextPage, p.after) }),
   }),
 });
 

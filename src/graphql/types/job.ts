@@ -1,5 +1,6 @@
 import type { JobEventRow, JobRow } from '../../jobs/rows.ts';
 import { builder } from '../builder.ts';
+import { NodeRef } from './node.ts';
 import { AudioRef } from './audio.ts';
 import { WebhookDeliveryRef } from './webhook.ts';
 import { JobKindEnum, JobStatusEnum } from './enums.ts';
@@ -31,9 +32,10 @@ export const JobEventRef = builder.objectRef<JobEventRow>('JobEvent').implement(
 const isWaiting = (j: JobRow) => j.status === 'queued' || j.status === 'retrying';
 
 export const JobRef = builder.objectRef<JobRow>('Job').implement({
+  interfaces: [NodeRef],
+  isTypeOf: (v) => typeof v === 'object' && v !== null && 'seq' in v && 'kind' in v,
   description: 'A speech-processing job. Watch it with the jobUpdated subscription.',
   fields: (t) => ({
-    id: t.exposeID('id'),
     kind: t.field({ type: JobKindEnum, resolve: (j) => j.kind }),
     status: t.field({ type: JobStatusEnum, resolve: (j) => j.status }),
     progress: t.exposeFloat('progress', { description: '0..1 within the current attempt.' }),

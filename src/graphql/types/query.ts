@@ -70,7 +70,7 @@ builder.queryType({
           before: args.after != null ? decodeCursor(args.after) : undefined,
           limit: first + 1,
         });
-        return { nodes: rows.slice(0, first), hasNextPage: rows.length > first };
+        return { nodes: rows.slice(0, first), hasNextPage: rows.length > first, after: args.after };
       },
     }),
   }),
