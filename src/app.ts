@@ -2,6 +2,7 @@
 // storage, the HTTP/WebSocket server, the stalled-job reconciler and the worker processes.
 // main.ts runs it for `npm start`; the tests run it in-process.
 import { WebhookDispatcher } from './webhooks/dispatcher.ts';
+import { startRetentionSchedule } from './jobs/retention-schedule.ts';
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { ApiKeys, developmentKey } from './auth/api-keys.ts';
@@ -68,6 +69,7 @@ async function startOn(config: Config, databaseUrl: string, embedded: EmbeddedDa
     connections: new ConnectionCounter(config.tenants.maxConnections), stopping: false };
   const webhooks = new WebhookDispatcher({ databaseUrl, pool, boss, log, settings: config.webhooks });
   await webhooks.start();
+  await startRetentionSchedule(boss, pool, storage, log, { seconds: config.retentionSeconds, cron: config.retentionSweepCron, urlTtlSeconds: config.urlTtlSeconds });
   const http = createHttpServer(deps, keys, devKey);
   await new Promise<void>((resolve, reject) => {
     http.server.once('error', reject);
@@ -78,7 +80,7 @@ async function startOn(config: Config, databaseUrl: string, embedded: EmbeddedDa
   publicUrl ||= `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
   const reconciler = setInterval(() => {
-    runMaintenance(pool, log, { storage, seconds: config.retentionSeconds, urlTtlSeconds: config.urlTtlSeconds }).catch((err) => log.error({ err }, 'maintenance pass failed'));
+    runMaintenance(pool, log).catch((err) => log.error({ err }, 'maintenance pass failed'));
   }, config.queue.superviseIntervalSeconds * 1000);
 
   const sweeper = config.storageSweep.intervalSeconds

@@ -44,6 +44,7 @@ const EnvSchema = z.object({
   STORAGE_ORPHAN_AGE_SECONDS: int(3600, 1),
   // Finished jobs, their events, inputs and results are deleted this long after they finished (src/jobs/deletion.ts); 0: kept.
   RETENTION_SECONDS: int(30 * 24 * 3600),
+  RETENTION_SWEEP_CRON: z.string().min(1).default('*/5 * * * *'),
   // Subscriptions: how often the event listener is pinged and watched jobs checked (README, "Limits").
   EVENTS_CHECK_SECONDS: z.coerce.number().min(0.2).default(10),
   // Shutdown budget of a worker (README, "Stopping"): running jobs get the grace, then the rest are
@@ -132,6 +133,8 @@ export type Config = {
   eventsCheckSeconds: number;
   storageSweep: { intervalSeconds: number; orphanAgeSeconds: number };
   retentionSeconds: number;
+  /** When the retention sweep runs: a pg-boss cron schedule (5 fields, or 6 with seconds first), UTC. */
+  retentionSweepCron: string;
   shutdown: { workerGraceSeconds: number; workerHandbackSeconds: number };
   graphql: {
     introspection: 'public' | 'authenticated' | 'off';
@@ -252,6 +255,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     eventsCheckSeconds: e.EVENTS_CHECK_SECONDS,
     storageSweep: { intervalSeconds: e.STORAGE_SWEEP_INTERVAL_SECONDS, orphanAgeSeconds: e.STORAGE_ORPHAN_AGE_SECONDS },
     retentionSeconds: e.RETENTION_SECONDS,
+    retentionSweepCron: e.RETENTION_SWEEP_CRON,
     shutdown: { workerGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS, workerHandbackSeconds: e.WORKER_HANDBACK_SECONDS },
     graphql: {
       // Teams generate SDKs from the committed schema/schema.graphql; introspection without a key

@@ -15,7 +15,7 @@ import { KEY_A, KEY_B, startTestServer, waitReady, type TestServer } from './sup
 let s: TestServer;
 let db: pg.Client;
 before(async () => {
-  s = await startTestServer({ WORKERS: '1' });
+  s = await startTestServer({ WORKERS: '1', RETENTION_SWEEP_CRON: '* * * * * *' });
   await waitReady(s.url);
   db = new pg.Client({ connectionString: s.databaseUrl });
   await db.connect();
@@ -132,9 +132,17 @@ test('retention deletes finished jobs, their results and unused uploads once RET
   // 31 days ago (the default retention is 30).
   await db.query(`UPDATE voxgraph.job SET finished_at = now() - interval '31 days' WHERE id = $1`, [old.id]);
   await db.query(`UPDATE voxgraph.audio SET created_at = now() - interval '31 days' WHERE id = $1`, [old.input.id]);
+  // The sweep is a pg-boss schedule: its row carries RETENTION_SWEEP_CRON, and its cron pass has
+  // sent at least the start-up catch-up job. pg-boss sends at most one job a minute per schedule,
+  // so rather than wait for the next occurrence the test sends the job the schedule would send.
+  const schedule = await one(`SELECT cron, timezone FROM pgboss.schedule WHERE name = 'retention'`);
+  assert.deepEqual(schedule, { cron: '* * * * * *', timezone: 'UTC' });
   const deadline = Date.now() + 20_000;
+  while (!(await one(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'retention'`)).n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+  assert.ok((await one(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'retention'`)).n > 0, 'the schedule sent its job');
+  await s.deps.boss.send('retention', {});
   while ((await gql(s.url, KEY_A, JOB, { id: old.id })).data.job && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
-  assert.equal((await gql(s.url, KEY_A, JOB, { id: old.id })).data.job, null, 'swept within a few maintenance passes');
+  assert.equal((await gql(s.url, KEY_A, JOB, { id: old.id })).data.job, null, 'swept by the retention queue\'s worker');
   // The upload goes in the same pass, once no job refers to it.
   while ((await one(`SELECT count(*)::int AS n FROM voxgraph.audio WHERE id = $1`, [old.input.id])).n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
   assert.ok(files.every((f) => !existsSync(f)), 'its files are removed');

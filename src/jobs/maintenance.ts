@@ -4,19 +4,16 @@
 // - end jobs pg-boss dropped while they waited (FAILED, EXPIRED_IN_QUEUE);
 // - end jobs whose deadline passed before they started (FAILED, DEADLINE_EXCEEDED);
 // - keep waiting jobs' places in their tenants' lines current (fair claiming);
-// - drop idempotency keys older than their 24 h;
-// - retention: delete finished jobs (and what goes with them) older than RETENTION_SECONDS.
+// - drop idempotency keys older than their 24 h.
+// (Retention is a pg-boss schedule of its own: retention-schedule.ts.)
 import type pg from 'pg';
 import type { Logger } from '../log.ts';
-import type { Storage } from '../storage/storage.ts';
-import { sweepRetention } from './deletion.ts';
 import { sweepKeys } from './idempotency.ts';
 import { failJobsDroppedFromQueue, failJobsPastDeadline, reconcileStalledJobs, rerankJobs } from './store.ts';
 
 const LOCK = "hashtextextended('voxgraph.maintenance', 0)";
 
-/** `retention`: RETENTION_SECONDS and what the sweep needs (absent: no retention pass). */
-export async function runMaintenance(pool: pg.Pool, log: Logger, retention?: { storage: Storage; seconds: number; urlTtlSeconds: number }): Promise<void> {
+export async function runMaintenance(pool: pg.Pool, log: Logger): Promise<void> {
   const client = await pool.connect();
   try {
     const { rows } = await client.query<{ got: boolean }>(`SELECT pg_try_advisory_lock(${LOCK}) AS got`);
@@ -30,7 +27,6 @@ export async function runMaintenance(pool: pg.Pool, log: Logger, retention?: { s
       if (late) log.info({ jobs: late }, 'jobs whose deadline passed before they started were failed (DEADLINE_EXCEEDED)');
       await rerankJobs(client);
       await sweepKeys(client);
-      if (retention?.seconds) await sweepRetention(pool, retention.storage, log, retention.seconds, retention.urlTtlSeconds);
     } finally {
       await client.query(`SELECT pg_advisory_unlock(${LOCK})`);
     }

@@ -41,7 +41,11 @@ export async function startBoss(databaseUrl: string, q: QueueSettings, log: Logg
     // deleteAfterSeconds) runs once a day by default; hourly, or as often as the retention when it
     // is shorter, a dropped job is seen (EXPIRED_IN_QUEUE) within that of its retention.
     maintenanceIntervalSeconds: Math.max(1, Math.min(3600, q.retentionSeconds)),
-    schedule: false,
+    // The retention sweep is a cron schedule (jobs/retention-schedule.ts); the cron pass runs at
+    // least as often as the supervisor, so a per-second expression (tests) is honoured.
+    schedule: true,
+    cronMonitorIntervalSeconds: Math.min(30, q.superviseIntervalSeconds),
+    cronWorkerIntervalSeconds: Math.min(30, q.superviseIntervalSeconds),
     max: 4,
   });
   // pg-boss emits 'error' (e.g. 57P01 when the server restarts under it); unhandled it would crash us.
