@@ -16,6 +16,8 @@ export const CHANNELS = {
   jobEvents: 'voxgraph_job_events',
   /** A job's id when it is cancelled (workers listen: stop the running engine). */
   jobCancelled: 'voxgraph_job_cancelled',
+  /** Empty payload: new webhook deliveries to dispatch (API processes listen: src/webhooks/). */
+  webhooks: 'voxgraph_webhooks',
 } as const;
 
 /** Each kind is one pg-boss queue of the same name and one engine kind. */

@@ -139,6 +139,24 @@ test('a batch of every kind, files in one multipart request: one transaction, fo
   assert.equal((watchB.error as any)?.[0]?.extensions?.code, 'NOT_FOUND');
 });
 
+test("a batch's jobs share one created_at: paging through them still gives each once", async () => {
+  const runAt = new Date(Date.now() + 3600_000).toISOString();
+  const r = await gql(s.url, KEY_A, `mutation($input: SubmitBatchInput!) { submitBatch(input: $input) { id } }`, { input: { jobs: Array.from({ length: 8 }, (_, i) => ({ synthesize: { text: `page me ${i}`, runAt } })) } });
+  const id = r.data.submitBatch.id;
+  const seen: string[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const p: any = (await gql(s.url, KEY_A, `query($id: ID!, $after: String) { batch(id: $id) { jobs(first: 3, after: $after) { nodes { id } pageInfo { hasNextPage endCursor } } } }`, { id, after })).data.batch.jobs;
+    seen.push(...p.nodes.map((n: any) => n.id));
+    assert.ok(p.nodes.length > 0, 'no empty page');
+    if (!p.pageInfo.hasNextPage) break;
+    after = p.pageInfo.endCursor;
+  }
+  assert.equal(new Set(seen).size, 8);
+  assert.equal(seen.length, 8);
+  await gql(s.url, KEY_A, `mutation($id: ID!) { cancelBatch(id: $id) { id } }`, { id });
+});
+
 test('cancelBatch ends every job that has not finished; the subscription gives each cancellation and completes', { timeout: 60_000 }, async () => {
   const runAt = new Date(Date.now() + 3600_000).toISOString(); // they wait: nothing runs before the cancel
   const jobs = Array.from({ length: 5 }, (_, i) => ({ synthesize: { text: `waiting number ${i}`, runAt } }));

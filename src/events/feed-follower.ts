@@ -62,6 +62,12 @@ export class FeedFollower {
         this.pending.push(e);
         this.last = e.position;
       }
+      if (page.events.length < PAGE) {
+        // Everything below the horizon has been read (and filtered): start the next read there,
+        // not at the last match (a filter that rarely matches would rescan the tenant's events).
+        const floor = { tx: page.horizon, n: 0n };
+        if (comparePositions(floor, this.last) > 0) this.last = floor;
+      }
       if (this.pending.length || page.events.length === PAGE) {
         this.retryMs = FIRST_RETRY_MS;
         continue;

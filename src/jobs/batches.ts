@@ -104,11 +104,12 @@ export async function getBatch(db: Queryable, tenant: string, id: string): Promi
 }
 
 /** Newest first, keyset-paginated on (created_at, id). */
-export async function listBatches(db: Queryable, tenant: string, before: { createdAt: Date; id: string } | null, limit: number): Promise<BatchRow[]> {
-  const { rows } = await db.query<BatchRow>(
-    `SELECT * FROM voxgraph.batch WHERE tenant = $1 AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3::uuid))
+export async function listBatches(db: Queryable, tenant: string, before: { createdUs: string; id: string } | null, limit: number): Promise<Array<BatchRow & { created_us: string }>> {
+  const { rows } = await db.query<BatchRow & { created_us: string }>(
+    `SELECT *, (extract(epoch FROM created_at) * 1000000)::bigint::text AS created_us FROM voxgraph.batch
+     WHERE tenant = $1 AND ($2::bigint IS NULL OR (created_at, id) < ('epoch'::timestamptz + $2::bigint * interval '1 microsecond', $3::uuid))
      ORDER BY created_at DESC, id DESC LIMIT $4`,
-    [tenant, before?.createdAt ?? null, before?.id ?? null, limit],
+    [tenant, before?.createdUs ?? null, before?.id ?? null, limit],
   );
   return rows;
 }

@@ -38,7 +38,10 @@ export async function findCachedResult(db: Queryable, tenant: string, key: strin
 
 /**
  * The oldest job with this key still in flight, locked: its events wait for our commit, so the
- * one that ends it sees us as its follower (without the lock it could end unaware of us).
+ * one that ends it sees us as its follower (without the lock it could end unaware of us). A
+ * leader locked by someone else right now (its event being written) is skipped, not waited for:
+ * a batch locks several leaders, and waiting for each in submission order could deadlock against
+ * a worker settling them in another; the job then runs on its own.
  */
 export async function findRunInFlight(db: Queryable, tenant: string, key: string, selfId: string): Promise<JobRow | null> {
   const { rows } = await db.query<JobRow>({
@@ -46,7 +49,7 @@ export async function findRunInFlight(db: Queryable, tenant: string, key: string
     text: `SELECT * FROM voxgraph.job
            WHERE tenant = $1 AND cache_key = $2 AND status IN ('queued', 'running', 'retrying') AND run_of IS NULL
              AND run_at IS NULL AND deadline IS NULL AND id <> $3
-           ORDER BY created_at, id LIMIT 1 FOR UPDATE`,
+           ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`,
     values: [tenant, key, selfId],
   });
   // Re-checked after the lock: it may have finished while we waited.

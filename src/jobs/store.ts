@@ -118,20 +118,20 @@ export async function getEventsOfJobs(db: Queryable, ids: readonly string[]): Pr
   return rows;
 }
 
-export type JobFilter = { kind?: JobKind; status?: JobStatus; batchId?: string; before?: { createdAt: Date; id: string }; limit: number };
+export type JobFilter = { kind?: JobKind; status?: JobStatus; batchId?: string; before?: { createdUs: string; id: string }; limit: number };
 
 /** Newest first, keyset-paginated on (created_at, id). */
-export async function listJobs(db: Queryable, tenant: string, f: JobFilter): Promise<JobRow[]> {
-  const { rows } = await db.query<JobRow>(
-    `SELECT * FROM voxgraph.job
+export async function listJobs(db: Queryable, tenant: string, f: JobFilter): Promise<Array<JobRow & { created_us: string }>> {
+  const { rows } = await db.query<JobRow & { created_us: string }>(
+    `SELECT *, (extract(epoch FROM created_at) * 1000000)::bigint::text AS created_us FROM voxgraph.job
      WHERE tenant = $1
        AND ($2::voxgraph.job_kind IS NULL OR kind = $2)
        AND ($3::voxgraph.job_status IS NULL OR status = $3)
-       AND ($4::timestamptz IS NULL OR (created_at, id) < ($4, $5::uuid))
+       AND ($4::bigint IS NULL OR (created_at, id) < ('epoch'::timestamptz + $4::bigint * interval '1 microsecond', $5::uuid))
        AND ($7::uuid IS NULL OR batch_id = $7)
      ORDER BY created_at DESC, id DESC
      LIMIT $6`,
-    [tenant, f.kind ?? null, f.status ?? null, f.before?.createdAt ?? null, f.before?.id ?? null, f.limit, f.batchId ?? null],
+    [tenant, f.kind ?? null, f.status ?? null, f.before?.createdUs ?? null, f.before?.id ?? null, f.limit, f.batchId ?? null],
   );
   return rows;
 }

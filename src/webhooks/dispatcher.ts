@@ -9,6 +9,7 @@
 // active until it expires, then it is retried: a receiver may see an event twice (the same
 // webhook-id), never not at all while attempts remain. The job itself never waits for any of it.
 import pg from 'pg';
+import { CHANNELS } from '../../protocol/contract.ts';
 import type { PgBoss } from 'pg-boss';
 import type { Config } from '../config.ts';
 import { inTransaction } from '../db/pool.ts';
@@ -19,7 +20,7 @@ import { getDelivery, recordAttempt, takeUndispatched, tenantWebhook } from './s
 import { signedHeaders } from './send.ts';
 
 export const WEBHOOK_QUEUE = 'webhook';
-export const WEBHOOKS_CHANNEL = 'voxgraph_webhooks';
+export const WEBHOOKS_CHANNEL = CHANNELS.webhooks;
 const POLL_MS = 5000;
 
 type Deps = { databaseUrl: string; pool: pg.Pool; boss: PgBoss; log: Logger; settings: Config['webhooks'] };

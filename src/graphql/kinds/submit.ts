@@ -101,6 +101,10 @@ export type Submission = { kind: JobKind; source: Source | null; params: Record<
 /** The engine check and the upload: a submission as a JobRequest. `field`: where it sits in a batch. */
 async function requestOf(ctx: Context, tenant: string, s: Submission, field?: string): Promise<JobRequest> {
   const { config, pool, storage, verifier } = ctx.deps;
+  // Everything that can refuse the job comes before the upload is stored: a refusal after it
+  // would leave the file behind.
+  const webhook = webhookTarget(ctx, s.opts.webhook, field ? `${field}.webhook` : 'webhook');
+  const cache = s.opts.cache === false ? null : { engines: await cacheEngines(ctx, s), ttlSeconds: config.resultCacheTtlSeconds };
   const input = !s.source
     ? null
     : s.source.file
@@ -109,9 +113,7 @@ async function requestOf(ctx: Context, tenant: string, s: Submission, field?: st
   return {
     tenant, kind: s.kind, params: s.params, input, engine: s.opts.engine ?? null,
     priority: clampPriority(config.tenants, tenant, s.opts.priority ?? 0), idempotencyKey: s.opts.idempotencyKey ?? null,
-    runAt: s.opts.runAt ?? null, deadline: s.opts.deadline ?? null, field,
-    webhook: webhookTarget(ctx, s.opts.webhook, field ? `${field}.webhook` : 'webhook'),
-    cache: s.opts.cache === false ? null : { engines: await cacheEngines(ctx, s), ttlSeconds: config.resultCacheTtlSeconds },
+    runAt: s.opts.runAt ?? null, deadline: s.opts.deadline ?? null, field, webhook, cache,
   };
 }
 

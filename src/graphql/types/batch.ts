@@ -77,9 +77,9 @@ export const BatchRef = builder.objectRef<BatchView>('Batch').implement({
   }),
 });
 
-type BatchPage = { nodes: BatchView[]; rows: BatchRow[]; hasNextPage: boolean; after: string | null | undefined };
+type BatchPage = { nodes: BatchView[]; rows: Array<BatchRow & { created_us: string }>; hasNextPage: boolean; after: string | null | undefined };
 
-const BatchEdgeRef = builder.objectRef<{ view: BatchView; row: BatchRow }>('BatchEdge').implement({
+const BatchEdgeRef = builder.objectRef<{ view: BatchView; row: BatchRow & { created_us: string } }>('BatchEdge').implement({
   fields: (t) => ({
     cursor: t.string({ resolve: (e) => encodeCursor(e.row) }),
     node: t.field({ type: BatchRef, resolve: (e) => e.view }),

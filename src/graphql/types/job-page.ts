@@ -7,7 +7,7 @@ import { JobRef } from './job.ts';
 
 const isUuid = (s: string) => z.uuid().safeParse(s).success;
 
-export type JobPage = { nodes: JobRow[]; hasNextPage: boolean; after?: string | null };
+export type JobPage = { nodes: Array<JobRow & { created_us: string }>; hasNextPage: boolean; after?: string | null };
 
 /** Relay's PageInfo (forward pagination: `first` and `after`). */
 export type PageInfoShape = { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
@@ -28,7 +28,7 @@ export const pageInfoOf = (cursors: string[], hasNextPage: boolean, after: strin
   endCursor: cursors.at(-1) ?? null,
 });
 
-const JobEdgeRef = builder.objectRef<JobRow>('JobEdge').implement({
+const JobEdgeRef = builder.objectRef<JobRow & { created_us: string }>('JobEdge').implement({
   fields: (t) => ({
     cursor: t.string({ resolve: (j) => encodeCursor(j) }),
     node: t.field({ type: JobRef, resolve: (j) => j }),
@@ -44,15 +44,16 @@ export const JobPageRef = builder.objectRef<JobPage>('JobConnection').implement(
   }),
 });
 
-export const encodeCursor = (j: { created_at: Date; id: string }) => Buffer.from(`${j.created_at.toISOString()}|${j.id}`).toString('base64url');
-export function decodeCursor(c: string, field = 'after'): { createdAt: Date; id: string } {
-  const [at, id, ...rest] = Buffer.from(c, 'base64url').toString().split('|');
-  const createdAt = new Date(at ?? '');
-  // Exactly what encodeCursor makes: a forged date outside PostgreSQL's range is refused here.
-  if (rest.length || !id || !isUuid(id) || Number.isNaN(createdAt.getTime()) || createdAt.toISOString() !== at || createdAt.getUTCFullYear() < 2000 || createdAt.getUTCFullYear() > 9999) {
+// The position is created_at in microseconds (what PostgreSQL keeps; a JS Date would round to
+// milliseconds, and a batch's jobs share one created_at) and the id.
+export const encodeCursor = (r: { created_us: string; id: string }) => Buffer.from(`${r.created_us}|${r.id}`).toString('base64url');
+export function decodeCursor(c: string, field = 'after'): { createdUs: string; id: string } {
+  const [us, id, ...rest] = Buffer.from(c, 'base64url').toString().split('|');
+  // Exactly what encodeCursor makes; microseconds since 1970 between 2000 and 9999.
+  if (rest.length || !id || !isUuid(id) || !/^\d{15,17}$/.test(us ?? '') || encodeCursor({ created_us: us!, id }) !== c) {
     throw apiError(ErrorCode.BAD_USER_INPUT, `${field}: not a cursor from this API`, { field });
   }
-  return { createdAt, id };
+  return { createdUs: us!, id };
 }
 
 /** `first` of a page: 1..100. */
