@@ -15,7 +15,8 @@ export const ErrorCode = {
   AUDIO_TOO_LONG: 'AUDIO_TOO_LONG',
   AUDIO_TOO_MANY_SAMPLES: 'AUDIO_TOO_MANY_SAMPLES', // duration × sample rate × channels over MAX_AUDIO_SAMPLES
   JOB_NOT_CANCELLABLE: 'JOB_NOT_CANCELLABLE', // already finished
-  JOB_NOT_FINISHED: 'JOB_NOT_FINISHED', // deleteJob on a job still waiting or running: cancel it first
+  JOB_NOT_FINISHED: 'JOB_NOT_FINISHED', // deleteJob on a job still waiting or running: cancel it first (deleteBatch: one of its jobs)
+  JOB_IN_BATCH: 'JOB_IN_BATCH', // deleteJob on a job of a batch: a batch goes whole (deleteBatch); `extensions.batchId`
   AUDIO_IN_USE: 'AUDIO_IN_USE', // deleteAudio on the input of an unfinished job or the result of a job; `extensions.jobId`
   IDEMPOTENCY_CONFLICT: 'IDEMPOTENCY_CONFLICT', // the idempotencyKey was used in the last 24 h for a different request; `extensions.jobId` is that request's job
   ENGINE_UNAVAILABLE: 'ENGINE_UNAVAILABLE', // no live worker offers the engine named in the input

@@ -137,12 +137,41 @@ test('a batch of every kind, files in one multipart request: one transaction, fo
   assert.equal((await gql(s.url, KEY_B, `mutation($id: ID!) { cancelBatch(id: $id) { id } }`, { id: batch.id })).errors?.[0]?.extensions?.code, 'NOT_FOUND');
   const watchB = await subscribeWs(s.url, KEY_B, WATCH, { id: batch.id }).done;
   assert.equal((watchB.error as any)?.[0]?.extensions?.code, 'NOT_FOUND');
+  // A batch goes whole: not one of its jobs alone (its versions would change meaning).
+  const one = batch.jobs.nodes[0].id;
+  const del1 = await gql(s.url, KEY_A, `mutation($id: ID!) { deleteJob(id: $id) }`, { id: one });
+  assert.equal(del1.errors?.[0]?.extensions?.code, 'JOB_IN_BATCH');
+  assert.equal(del1.errors?.[0]?.extensions?.batchId, batch.id);
+  assert.equal((await gql(s.url, KEY_B, `mutation($id: ID!) { deleteBatch(id: $id) }`, { id: batch.id })).errors?.[0]?.extensions?.code, 'NOT_FOUND');
+  assert.equal((await gql(s.url, KEY_A, `mutation($id: ID!) { deleteBatch(id: $id) }`, { id: batch.id })).data.deleteBatch, batch.id);
+  assert.equal((await gql(s.url, KEY_A, `query($id: ID!) { batch(id: $id) { id } }`, { id: batch.id })).data.batch, null);
+  assert.equal(await count(`voxgraph.job WHERE id = ANY($1)`, [batch.jobs.nodes.map((j: any) => j.id)]), 0);
+});
+
+test('retention takes a batch whole, once its last job is old enough', { timeout: 60_000 }, async () => {
+  const r = await gql(s.url, KEY_A, SUBMIT, { input: { jobs: [{ synthesize: { text: 'kept a month', cache: false } }, { synthesize: { text: 'also a month', cache: false } }] } });
+  const id = r.data.submitBatch.id;
+  const ids = r.data.submitBatch.jobs.nodes.map((j: any) => j.id);
+  for (const j of ids) assert.equal((await subscribeWs(s.url, KEY_A, `subscription($id: ID!) { jobUpdated(id: $id) { status } }`, { id: j }).done).items.at(-1).jobUpdated.status, 'SUCCEEDED');
+  // One job old enough, the other not: nothing goes.
+  await db.query(`UPDATE voxgraph.job SET finished_at = now() - interval '31 days' WHERE id = $1`, [ids[0]]);
+  await db.query(`UPDATE voxgraph.batch SET created_at = now() - interval '31 days' WHERE id = $1`, [id]);
+  await s.deps.boss.send('retention', {});
+  await new Promise((res) => setTimeout(res, 3000));
+  assert.equal(await count(`voxgraph.job WHERE batch_id = $1`, [id]), 2, 'a batch is not taken apart');
+  await db.query(`UPDATE voxgraph.job SET finished_at = now() - interval '31 days' WHERE batch_id = $1`, [id]);
+  await s.deps.boss.send('retention', {});
+  const until = Date.now() + 20_000;
+  while ((await count(`voxgraph.batch WHERE id = $1`, [id])) && Date.now() < until) await new Promise((res) => setTimeout(res, 250));
+  assert.equal(await count(`voxgraph.batch WHERE id = $1`, [id]), 0);
+  assert.equal(await count(`voxgraph.job WHERE id = ANY($1)`, [ids]), 0);
 });
 
 test("a batch's jobs share one created_at: paging through them still gives each once", async () => {
   const runAt = new Date(Date.now() + 3600_000).toISOString();
   const r = await gql(s.url, KEY_A, `mutation($input: SubmitBatchInput!) { submitBatch(input: $input) { id } }`, { input: { jobs: Array.from({ length: 8 }, (_, i) => ({ synthesize: { text: `page me ${i}`, runAt } })) } });
   const id = r.data.submitBatch.id;
+  assert.equal((await gql(s.url, KEY_A, `mutation($id: ID!) { deleteBatch(id: $id) }`, { id })).errors?.[0]?.extensions?.code, 'JOB_NOT_FINISHED');
   const seen: string[] = [];
   let after: string | null = null;
   for (;;) {

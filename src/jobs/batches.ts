@@ -150,6 +150,10 @@ export async function cancelBatch(pool: pg.Pool, boss: PgBoss, tenant: string, i
        FROM unnest($1::uuid[]) AS id`,
       [rows.map((r) => r.id)],
     );
-    return { cancelled: done[0]?.n ?? 0, tx: await currentTx(client) };
+    // Its events sit at the greater of our xid and each job's previous feed_tx: wait for the highest.
+    const { rows: top } = await client.query<{ tx: string | null }>('SELECT max(feed_tx)::text AS tx FROM voxgraph.job WHERE batch_id = $1', [id]);
+    const own = await currentTx(client);
+    const highest = top[0]?.tx ? BigInt(top[0].tx) : own;
+    return { cancelled: done[0]?.n ?? 0, tx: highest > own ? highest : own };
   });
 }

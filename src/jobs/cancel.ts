@@ -48,6 +48,12 @@ export async function handOverRunOf(client: pg.PoolClient, boss: PgBoss, tenant:
   const heir = await handOverRun(client, id);
   if (!heir) return null;
   const input = heir.input_audio_id ? await getAudio(client, tenant, heir.input_audio_id, true) : null;
-  await boss.send(heir.kind, payloadOf(heir, input), { id: heir.id, db: asBossDb(client) });
+  // Its pg-boss priority: the last place in its tenant's line (the leader's would be fairer; rerank_jobs sets the exact one at the next maintenance pass).
+  const { rows } = await client.query<{ place: number }>(
+    `SELECT coalesce(max(-b.priority), 0) + 1 AS place FROM voxgraph.job j JOIN pgboss.job b ON b.name = j.kind::text AND b.id = j.id
+     WHERE j.tenant = $1 AND j.status IN ('queued', 'retrying')`,
+    [tenant],
+  );
+  await boss.send(heir.kind, payloadOf(heir, input), { id: heir.id, priority: -(rows[0]?.place ?? 1), db: asBossDb(client) });
   return heir;
 }

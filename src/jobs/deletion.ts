@@ -22,7 +22,23 @@ export async function deleteJob(pool: pg.Pool, storage: Storage, tenant: string,
     if (!FINAL_STATUSES.has(job.status)) {
       throw apiError(ErrorCode.JOB_NOT_FINISHED, `job ${id} is ${job.status.toUpperCase()}: cancel it first`, { status: job.status.toUpperCase() });
     }
+    // A batch's state is folded from its jobs' events: taking one job's events away would change
+    // what its versions mean. A batch goes whole.
+    if (job.batch_id) throw apiError(ErrorCode.JOB_IN_BATCH, `job ${id} belongs to batch ${job.batch_id}: delete the batch`, { batchId: job.batch_id });
     return keysOf(client, 'SELECT voxgraph.delete_jobs(ARRAY[$1]::uuid[]) AS key', [id]);
+  });
+  await removeFiles(storage, keys);
+}
+
+/** Deletes a batch whose jobs have all finished, with all of them (as deleteJob deletes one). */
+export async function deleteBatch(pool: pg.Pool, storage: Storage, tenant: string, id: string): Promise<void> {
+  const keys = await inTransaction(pool, async (client) => {
+    const b = await client.query('SELECT id FROM voxgraph.batch WHERE id = $1 AND tenant = $2 FOR UPDATE', [id, tenant]);
+    if (!b.rowCount) throw notFound('batch', id);
+    const jobs = await client.query<{ id: string; status: string }>('SELECT id, status FROM voxgraph.job WHERE batch_id = $1 ORDER BY id FOR UPDATE', [id]);
+    const open = jobs.rows.find((j) => !FINAL_STATUSES.has(j.status as never));
+    if (open) throw apiError(ErrorCode.JOB_NOT_FINISHED, `job ${open.id} of the batch is ${open.status.toUpperCase()}: cancel the batch first`, { jobId: open.id });
+    return keysOf(client, 'SELECT voxgraph.delete_jobs($1::uuid[]) AS key', [jobs.rows.map((j) => j.id)]);
   });
   await removeFiles(storage, keys);
 }
@@ -77,6 +93,7 @@ export async function sweepRetention(pool: pg.Pool, storage: Storage, log: Logge
     const { n, keys } = await inTransaction(pool, async (client) => {
       const due = await client.query<{ id: string }>(
         `SELECT id FROM voxgraph.job WHERE status IN ('succeeded', 'failed', 'cancelled') AND finished_at < now() - make_interval(secs => $1)
+           AND batch_id IS NULL
          ORDER BY finished_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [seconds, BATCH],
       );
@@ -88,6 +105,30 @@ export async function sweepRetention(pool: pg.Pool, storage: Storage, log: Logge
     jobs += n;
     files += keys.length;
     if (n < BATCH) break;
+  }
+  // Batches go whole, once their last job is that old (deleteJob says why), one per transaction.
+  for (;;) {
+    const batchKeys = await inTransaction(pool, async (client) => {
+      const due = await client.query<{ id: string }>(
+        `SELECT b.id FROM voxgraph.batch b
+         WHERE b.created_at < now() - make_interval(secs => $1)
+           AND NOT EXISTS (SELECT 1 FROM voxgraph.job j WHERE j.batch_id = b.id
+                           AND (j.status NOT IN ('succeeded', 'failed', 'cancelled') OR j.finished_at >= now() - make_interval(secs => $1)))
+         ORDER BY b.created_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
+        [seconds],
+      );
+      if (!due.rows.length) return null;
+      const ids = (await client.query<{ id: string }>('SELECT id FROM voxgraph.job WHERE batch_id = $1', [due.rows[0]!.id])).rows.map((r) => r.id);
+      jobs += ids.length;
+      if (!ids.length) {
+        await client.query('DELETE FROM voxgraph.batch WHERE id = $1', [due.rows[0]!.id]);
+        return [];
+      }
+      return keysOf(client, 'SELECT voxgraph.delete_jobs($1::uuid[]) AS key', [ids]);
+    });
+    if (batchKeys === null) break;
+    await removeFiles(storage, batchKeys);
+    files += batchKeys.length;
   }
   const uploads = await inTransaction(pool, async (client) => {
     const old = await client.query<{ id: string }>(

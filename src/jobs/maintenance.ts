@@ -4,11 +4,13 @@
 // - end jobs pg-boss dropped while they waited (FAILED, EXPIRED_IN_QUEUE);
 // - end jobs whose deadline passed before they started (FAILED, DEADLINE_EXCEEDED);
 // - keep waiting jobs' places in their tenants' lines current (fair claiming);
-// - drop idempotency keys older than their 24 h.
+// - drop idempotency keys older than their 24 h;
+// - mark FAILED webhook deliveries whose queue job ended without recording an outcome.
 // (Retention is a pg-boss schedule of its own: retention-schedule.ts.)
 import type pg from 'pg';
 import type { Logger } from '../log.ts';
 import { sweepKeys } from './idempotency.ts';
+import { failOrphanedDeliveries } from '../webhooks/store.ts';
 import { failJobsDroppedFromQueue, failJobsPastDeadline, reconcileStalledJobs, rerankJobs } from './store.ts';
 
 const LOCK = "hashtextextended('voxgraph.maintenance', 0)";
@@ -27,6 +29,8 @@ export async function runMaintenance(pool: pg.Pool, log: Logger): Promise<void> 
       if (late) log.info({ jobs: late }, 'jobs whose deadline passed before they started were failed (DEADLINE_EXCEEDED)');
       await rerankJobs(client);
       await sweepKeys(client);
+      const orphaned = await failOrphanedDeliveries(client);
+      if (orphaned) log.warn({ deliveries: orphaned }, 'webhook deliveries whose last attempt left no outcome were marked FAILED');
     } finally {
       await client.query(`SELECT pg_advisory_unlock(${LOCK})`);
     }

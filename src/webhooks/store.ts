@@ -105,3 +105,18 @@ export async function redeliver(db: Queryable, jobId: string, afterVersion: numb
   if (rows.length) await db.query(`SELECT pg_notify('voxgraph_webhooks', '')`);
   return rows;
 }
+
+/**
+ * Maintenance: a delivery still `pending` whose queue job has ended without recording its last
+ * attempt (the API process died during it, or could not write the outcome) is FAILED, so that it
+ * does not show PENDING for ever. redeliverWebhooks sends it again.
+ */
+export async function failOrphanedDeliveries(db: Queryable): Promise<number> {
+  const { rowCount } = await db.query(
+    `UPDATE voxgraph.webhook_delivery d
+     SET status = 'failed', finished_at = now(), last_error = coalesce(d.last_error || '; ', '') || 'its last attempt ended without an answer recorded'
+     WHERE d.status = 'pending' AND d.dispatched AND d.created_at < now() - interval '1 minute'
+       AND NOT EXISTS (SELECT 1 FROM pgboss.job b WHERE b.name = 'webhook' AND b.data->>'deliveryId' = d.id::text AND b.state < 'completed')`,
+  );
+  return rowCount ?? 0;
+}

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { apiError, ErrorCode, notFound } from '../../errors.ts';
 import { waitForFeed } from '../../events/feed.ts';
 import { asOf } from '../../events/job-follower.ts';
+import { deleteBatch } from '../../jobs/deletion.ts';
 import { cancelBatch, foldBatch, getBatch, listBatches, type BatchRow, type BatchView } from '../../jobs/batches.ts';
 import { JOB_KINDS, type JobKind } from '../../jobs/kinds.ts';
 import { listJobs } from '../../jobs/store.ts';
@@ -180,6 +181,19 @@ export function addBatchMutations() {
         const subs = submissionsOf(ctx, input.jobs as unknown as Array<Record<string, unknown>>);
         const { batch, tx } = await submitBatch(ctx, subs, key ?? null);
         return viewAfter(ctx, batch, tx);
+      },
+    }),
+  );
+  builder.mutationField('deleteBatch', (t) =>
+    t.field({
+      type: 'ID',
+      description: 'Deletes a batch whose jobs have all finished, with all of them (as deleteJob deletes one); returns the id. JOB_NOT_FINISHED while one waits or runs (cancelBatch first).',
+      args: { id: t.arg.id({ required: true }) },
+      resolve: async (_r, { id }, ctx) => {
+        const tenant = tenantOf(ctx);
+        const batchId = validate(uuid, String(id), 'id');
+        await deleteBatch(ctx.deps.pool, ctx.deps.storage, tenant, batchId);
+        return batchId;
       },
     }),
   );
