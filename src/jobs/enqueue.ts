@@ -81,7 +81,7 @@ export function payloadOf(job: { tenant: string; kind: JobKind; params: Record<s
  * Inside the caller's transaction: the tenant's admission, the upload's audio row, the job row with
  * its QUEUED event, and the pg-boss job. Everything a job is, except its idempotency key.
  */
-async function writeJob(client: pg.PoolClient, boss: PgBoss, limits: AdmissionLimits, req: JobRequest, id: string): Promise<JobRow> {
+async function writeJob(client: pg.PoolClient, boss: PgBoss, limits: AdmissionLimits, req: JobRequest, id: string, tx: { leaders: number } = { leaders: 0 }): Promise<JobRow> {
   const upload = uploadOf(req);
   // The tenant's rate and quota, and the job's place in the tenant's line: its pg-boss priority.
   const place = await admitJob(client, req.tenant, req.priority, limits);
@@ -101,7 +101,8 @@ async function writeJob(client: pg.PoolClient, boss: PgBoss, limits: AdmissionLi
     const early = Boolean(req.runAt && req.runAt > new Date());
     const cached = () => (early ? null : findCachedResult(client, req.tenant, key, req.cache!.ttlSeconds, req.cache!.engines));
     let hit = await cached();
-    const leader = hit || req.runAt || req.deadline ? null : await findRunInFlight(client, req.tenant, key, id);
+    const leader = hit || req.runAt || req.deadline ? null : await findRunInFlight(client, req.tenant, key, id, tx.leaders === 0);
+    if (leader) tx.leaders += 1;
     // The job in flight may have succeeded while we waited for its lock: then its result answers.
     if (!hit && !leader) hit = await cached();
     if (hit) await answerFromCache(client, id, hit);
@@ -167,9 +168,10 @@ export async function enqueueBatch({ pool, boss, storage, limits, log }: Enqueue
     }
     const batch = await insertBatch(client, id, req.tenant, req.jobs.length);
     const ids: string[] = [];
+    const held = { leaders: 0 }; // leaders this transaction has locked (findRunInFlight says why it counts)
     for (const job of req.jobs) {
       const jobId = randomUUID();
-      await writeJob(client, boss, limits, { ...job, tenant: req.tenant }, jobId);
+      await writeJob(client, boss, limits, { ...job, tenant: req.tenant }, jobId, held);
       ids.push(jobId);
     }
     await assignToBatch(client, id, ids);

@@ -39,17 +39,18 @@ export async function findCachedResult(db: Queryable, tenant: string, key: strin
 /**
  * The oldest job with this key still in flight, locked: its events wait for our commit, so the
  * one that ends it sees us as its follower (without the lock it could end unaware of us). A
- * leader locked by someone else right now (its event being written) is skipped, not waited for:
- * a batch locks several leaders, and waiting for each in submission order could deadlock against
- * a worker settling them in another; the job then runs on its own.
+ * transaction waits for the first leader it locks (an event being written to it), but once it
+ * holds one (a batch following several), a leader locked by someone else is skipped: waiting
+ * while holding one, in submission order, could deadlock against a worker settling both in
+ * another order. The job then runs on its own.
  */
-export async function findRunInFlight(db: Queryable, tenant: string, key: string, selfId: string): Promise<JobRow | null> {
+export async function findRunInFlight(db: Queryable, tenant: string, key: string, selfId: string, wait: boolean): Promise<JobRow | null> {
   const { rows } = await db.query<JobRow>({
-    name: 'voxgraph_find_run_in_flight',
+    name: wait ? 'voxgraph_find_run_in_flight' : 'voxgraph_find_run_in_flight_skip_locked',
     text: `SELECT * FROM voxgraph.job
            WHERE tenant = $1 AND cache_key = $2 AND status IN ('queued', 'running', 'retrying') AND run_of IS NULL
              AND run_at IS NULL AND deadline IS NULL AND id <> $3
-           ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`,
+           ORDER BY created_at, id LIMIT 1 FOR UPDATE${wait ? '' : ' SKIP LOCKED'}`,
     values: [tenant, key, selfId],
   });
   // Re-checked after the lock: it may have finished while we waited.
