@@ -52,20 +52,20 @@ CREATE TABLE voxgraph.webhook_attempt (
 CREATE FUNCTION voxgraph.enqueue_webhooks() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
-  j voxgraph.job%ROWTYPE;
   target jsonb;
+  v_kind voxgraph.job_kind;
+  v_batch uuid;
+  v_cached boolean;
+  v_result uuid;
   ev text;
   prev voxgraph.job_status;
 BEGIN
-  SELECT * INTO j FROM voxgraph.job WHERE id = NEW.job_id;
-  IF NOT FOUND THEN
-    RETURN NULL;
-  END IF;
-  target := j.webhook;
-  IF target IS NULL THEN
-    SELECT jsonb_build_object('url', w.url, 'events', to_jsonb(w.events)) INTO target
-    FROM voxgraph.tenant_webhook w WHERE w.tenant = NEW.tenant AND w.url IS NOT NULL;
-  END IF;
+  -- One lookup for the job and its tenant's default; most events have neither webhook and stop here.
+  SELECT coalesce(jb.webhook, CASE WHEN w.url IS NOT NULL THEN jsonb_build_object('url', w.url, 'events', to_jsonb(w.events)) END),
+         jb.kind, jb.batch_id, jb.cached_from IS NOT NULL, jb.result_audio_id
+  INTO target, v_kind, v_batch, v_cached, v_result
+  FROM voxgraph.job jb LEFT JOIN voxgraph.tenant_webhook w ON w.tenant = jb.tenant
+  WHERE jb.id = NEW.job_id;
   IF target IS NULL THEN
     RETURN NULL;
   END IF;
@@ -81,10 +81,10 @@ BEGIN
       'type', 'job.' || lower(ev),
       'timestamp', to_char(NEW.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
       'data', jsonb_build_object(
-        'id', j.id, 'kind', upper(j.kind::text), 'status', upper(NEW.status::text), 'version', NEW.seq,
-        'progress', NEW.progress, 'attempts', NEW.attempts, 'batchId', j.batch_id, 'cached', j.cached_from IS NOT NULL,
+        'id', NEW.job_id, 'kind', upper(v_kind::text), 'status', upper(NEW.status::text), 'version', NEW.seq,
+        'progress', NEW.progress, 'attempts', NEW.attempts, 'batchId', v_batch, 'cached', v_cached,
         'error', CASE WHEN NEW.error_code IS NULL THEN NULL ELSE jsonb_build_object('code', NEW.error_code, 'message', NEW.error_message) END,
-        'resultAudioId', CASE WHEN NEW.status = 'succeeded' THEN j.result_audio_id END)));
+        'resultAudioId', CASE WHEN NEW.status = 'succeeded' THEN v_result END)));
   PERFORM pg_notify('voxgraph_webhooks', '');
   RETURN NULL;
 END;
