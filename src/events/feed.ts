@@ -1,6 +1,6 @@
 // The feed: a tenant's job events in one order that never changes once read, resumable from any
 // position. It is the event log read by (tx, n) below the reader's snapshot horizon — why that
-// order has no gaps is written in migrations/…_job-feed-and-batches.sql. A position is opaque to
+// order has no gaps is written in migrations/…_job-feed-batches-and-result-cache.sql. A position is opaque to
 // clients (a cursor); jobsUpdated reads the tenant's feed, batchUpdated a batch's part of it.
 import type { Queryable } from '../db/pool.ts';
 import { apiError, ErrorCode } from '../errors.ts';

@@ -1,4 +1,4 @@
-// The result cache and in-flight coalescing (migrations/…_result-cache.sql has the rules). Both
+// The result cache and in-flight coalescing (migrations/…_job-feed-batches-and-result-cache.sql has the rules). Both
 // run inside the new job's transaction (enqueue.ts), after its row is written:
 // - a success of the same tenant with the same cache key, within RESULT_CACHE_TTL_SECONDS, by an
 //   engine@version a live worker offers now: the job gets that result at once (RUNNING, then

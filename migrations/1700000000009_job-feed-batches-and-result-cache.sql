@@ -1,6 +1,7 @@
 -- Up Migration
 
--- The tenant feed (jobsUpdated) and batches (issue 10); src/events/feed.ts reads both.
+-- The tenant feed (jobsUpdated), batches and the result cache (issue 10); src/events/feed.ts
+-- reads the first two, src/jobs/result-cache.ts the last.
 --
 -- The feed is the event log itself, ordered by (tx, n): the writing transaction's id and a
 -- sequence number. A reader only takes events whose transaction is older than its snapshot's
@@ -54,9 +55,33 @@ ALTER TABLE voxgraph.idempotency_key
   ADD CONSTRAINT idempotency_key_one_target CHECK (num_nonnulls(job_id, batch_id) = 1);
 CREATE INDEX idempotency_key_batch ON voxgraph.idempotency_key (batch_id) WHERE batch_id IS NOT NULL;
 
+
+-- The result cache and in-flight coalescing (issue 10; src/jobs/result-cache.ts).
+-- cache_key: the hash of what determines a job's result (kind, the input audio's sha256, the
+-- parameters, the engine asked for). engine_version: name@version of the engine that produced a
+-- success (the worker writes it in its settle transaction). A new job whose key equals a success
+-- of the same tenant within RESULT_CACHE_TTL_SECONDS, made by an engine@version a live worker
+-- still offers, is answered with that result (cached_from names it) without a queue message. One
+-- whose key equals a job still in flight shares that job's run instead (run_of, and cached_from):
+-- record_job_event gives it every event of the job it follows. A followed job that is cancelled
+-- hands its run to its oldest follower first (src/jobs/cancel.ts), so no follower is left waiting
+-- for a run nobody makes.
+ALTER TABLE voxgraph.job
+  ADD COLUMN cache_key text,
+  ADD COLUMN engine_version text,
+  ADD COLUMN cached_from uuid REFERENCES voxgraph.job (id) ON DELETE SET NULL,
+  ADD COLUMN run_of uuid REFERENCES voxgraph.job (id) ON DELETE SET NULL;
+CREATE INDEX job_cache_hit ON voxgraph.job (tenant, cache_key, finished_at DESC) WHERE status = 'succeeded' AND cache_key IS NOT NULL;
+CREATE INDEX job_cache_in_flight ON voxgraph.job (tenant, cache_key)
+  WHERE status IN ('queued', 'running', 'retrying') AND cache_key IS NOT NULL AND run_of IS NULL;
+CREATE INDEX job_run_of ON voxgraph.job (run_of) WHERE run_of IS NOT NULL;
+CREATE INDEX job_cached_from ON voxgraph.job (cached_from) WHERE cached_from IS NOT NULL;
+
 -- record_job_event as before, writing the event's tenant (its feed) and sending its feed position
 -- (tx, n) in the notification: a feed reader that heard of an event its read did not reach yet
 -- (an older transaction still open) knows to look again shortly.
+-- And (the result cache, below) jobs that share another's run get each of its events but its
+-- cancellation.
 CREATE OR REPLACE FUNCTION voxgraph.record_job_event(
   p_job_id uuid,
   p_status voxgraph.job_status,
@@ -75,6 +100,7 @@ DECLARE
   payload text;
   v_tx xid8;
   v_n bigint;
+  f uuid;
 BEGIN
   SELECT * INTO j FROM voxgraph.job WHERE id = p_job_id FOR UPDATE;
   IF NOT FOUND OR j.status IN ('succeeded', 'failed', 'cancelled') THEN
@@ -126,6 +152,14 @@ BEGIN
   PERFORM pg_notify('voxgraph_job_events', payload);
   IF j.status = 'cancelled' THEN
     PERFORM pg_notify('voxgraph_job_cancelled', j.id::text);
+  ELSE
+    -- Jobs sharing this one's run get the same event (in id order: one lock order for all).
+    FOR f IN SELECT id FROM voxgraph.job WHERE run_of = j.id AND status IN ('queued', 'running', 'retrying') ORDER BY id LOOP
+      IF j.status = 'succeeded' THEN
+        UPDATE voxgraph.job SET engine_version = j.engine_version WHERE id = f;
+      END IF;
+      PERFORM voxgraph.record_job_event(f, j.status, j.progress, j.attempts, j.engine, p_result, p_result_audio_id, p_error_code, p_error_message);
+    END LOOP;
   END IF;
   RETURN j.seq;
 END;
@@ -164,6 +198,11 @@ END;
 $$;
 
 -- Down Migration
+DROP INDEX voxgraph.job_cached_from;
+DROP INDEX voxgraph.job_run_of;
+DROP INDEX voxgraph.job_cache_in_flight;
+DROP INDEX voxgraph.job_cache_hit;
+-- The columns stay: record_job_event reads run_of and engine_version.
 DROP INDEX voxgraph.idempotency_key_batch;
 DELETE FROM voxgraph.idempotency_key WHERE batch_id IS NOT NULL;
 ALTER TABLE voxgraph.idempotency_key DROP CONSTRAINT idempotency_key_one_target, DROP COLUMN batch_id, ALTER COLUMN job_id SET NOT NULL;
