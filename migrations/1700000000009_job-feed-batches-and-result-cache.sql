@@ -70,6 +70,7 @@ ALTER TABLE voxgraph.job
   ADD COLUMN cache_key text,
   ADD COLUMN engine_version text,
   ADD COLUMN cached_from uuid REFERENCES voxgraph.job (id) ON DELETE SET NULL,
+  ADD COLUMN cached boolean NOT NULL DEFAULT false, -- stays true when the job it came from is deleted
   ADD COLUMN run_of uuid REFERENCES voxgraph.job (id) ON DELETE SET NULL;
 CREATE INDEX job_cache_hit ON voxgraph.job (tenant, cache_key, finished_at DESC) WHERE status = 'succeeded' AND cache_key IS NOT NULL;
 CREATE INDEX job_cache_in_flight ON voxgraph.job (tenant, cache_key)

@@ -62,7 +62,7 @@ DECLARE
 BEGIN
   -- One lookup for the job and its tenant's default; most events have neither webhook and stop here.
   SELECT coalesce(jb.webhook, CASE WHEN w.url IS NOT NULL THEN jsonb_build_object('url', w.url, 'events', to_jsonb(w.events)) END),
-         jb.kind, jb.batch_id, jb.cached_from IS NOT NULL, jb.result_audio_id
+         jb.kind, jb.batch_id, jb.cached, jb.result_audio_id
   INTO target, v_kind, v_batch, v_cached, v_result
   FROM voxgraph.job jb LEFT JOIN voxgraph.tenant_webhook w ON w.tenant = jb.tenant
   WHERE jb.id = NEW.job_id;

@@ -73,8 +73,10 @@ test('an upload identical in content (another file, same bytes) reuses the resul
   assert.equal(again.result.audio.id, done.result.audio.id);
   // The first job goes; the cached one's result stays readable.
   assert.equal((await gql(s.url, KEY_A, `mutation($id: ID!) { deleteJob(id: $id) }`, { id: first.id })).errors, undefined);
-  const still = (await gql(s.url, KEY_A, `query($id: ID!) { job(id: $id) { result { ... on DenoiseResult { audio { url sha256 } } } } }`, { id: again.id })).data.job;
+  const still = (await gql(s.url, KEY_A, `query($id: ID!) { job(id: $id) { cached cachedFrom result { ... on DenoiseResult { audio { url sha256 } } } } }`, { id: again.id })).data.job;
   assert.equal(still.result.audio.sha256, done.result.audio.sha256);
+  assert.equal(still.cached, true, 'still says where its result came from');
+  assert.equal(still.cachedFrom, null, 'that job is gone');
   assert.equal((await fetch(still.result.audio.url)).status, 200);
 });
 

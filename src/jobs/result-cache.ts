@@ -70,14 +70,14 @@ export async function setCacheKey(db: Queryable, tenant: string, id: string, key
 
 /** The job answered with `source`'s result: RUNNING and SUCCEEDED now, as if it had run. */
 export async function answerFromCache(db: Queryable, id: string, source: JobRow): Promise<void> {
-  await db.query('UPDATE voxgraph.job SET cached_from = $2, engine_version = $3 WHERE id = $1', [id, source.id, source.engine_version]);
+  await db.query('UPDATE voxgraph.job SET cached = true, cached_from = $2, engine_version = $3 WHERE id = $1', [id, source.id, source.engine_version]);
   await db.query(`SELECT voxgraph.record_job_event($1, 'running', p_progress => 0, p_attempts => 0, p_engine => $2)`, [id, source.engine]);
   await db.query(`SELECT voxgraph.record_job_event($1, 'succeeded', p_result => $2::jsonb, p_result_audio_id => $3)`, [id, JSON.stringify(source.result), source.result_audio_id]);
 }
 
 /** The job shares `leader`'s run: from now on it gets its events; it starts where the leader is. */
 export async function followRun(db: Queryable, id: string, leader: JobRow): Promise<void> {
-  await db.query('UPDATE voxgraph.job SET cached_from = $2, run_of = $2 WHERE id = $1', [id, leader.id]);
+  await db.query('UPDATE voxgraph.job SET cached = true, cached_from = $2, run_of = $2 WHERE id = $1', [id, leader.id]);
   if (leader.status === 'running') {
     await db.query(`SELECT voxgraph.record_job_event($1, 'running', p_progress => $2, p_attempts => $3, p_engine => $4)`, [id, leader.progress, leader.attempts, leader.engine]);
   }
@@ -95,8 +95,8 @@ export async function handOverRun(db: Queryable, leaderId: string): Promise<JobR
   );
   const next = rows[0];
   if (!next) return null;
-  await db.query('UPDATE voxgraph.job SET run_of = NULL, cached_from = NULL WHERE id = $1', [next.id]);
+  await db.query('UPDATE voxgraph.job SET run_of = NULL, cached_from = NULL, cached = false WHERE id = $1', [next.id]);
   await db.query('UPDATE voxgraph.job SET run_of = $2, cached_from = $2 WHERE run_of = $1', [leaderId, next.id]);
   if (next.status !== 'queued') await db.query(`SELECT voxgraph.record_job_event($1, 'queued')`, [next.id]);
-  return { ...next, run_of: null, cached_from: null };
+  return { ...next, run_of: null, cached_from: null, cached: false };
 }

@@ -41,6 +41,8 @@ export type JobRow = {
   engine_version: string | null;
   /** The job whose result (from the cache) or run (in flight) this one shares. */
   cached_from: string | null;
+  /** Answered from the cache or by a shared run (stays so when cached_from's job is deleted). */
+  cached: boolean;
   /** The job whose run this one follows while in flight. */
   run_of: string | null;
   created_at: Date;

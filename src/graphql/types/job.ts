@@ -47,9 +47,9 @@ export const JobRef = builder.objectRef<JobRow>('Job').implement({
     }),
     cached: t.boolean({
       description: "Whether it was answered from an identical earlier job's result, or shares the run of an identical job in flight, instead of running itself (see the input's cache).",
-      resolve: (j) => j.cached_from !== null,
+      resolve: (j) => j.cached,
     }),
-    cachedFrom: t.id({ nullable: true, description: 'The job whose result or run it shares.', resolve: (j) => j.cached_from }),
+    cachedFrom: t.id({ nullable: true, description: 'The job whose result or run it shares (null once that job is deleted).', resolve: (j) => j.cached_from }),
     runAt: t.expose('run_at', { type: 'DateTime', nullable: true, description: 'Not started before this instant (runAt of the input).' }),
     deadline: t.expose('deadline', { type: 'DateTime', nullable: true, description: 'FAILED with DEADLINE_EXCEEDED if not started by then.' }),
     queuePosition: t.int({
