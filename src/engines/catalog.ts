@@ -60,6 +60,17 @@ function recentEngines(db: pg.Pool, liveWithinSeconds: number): Promise<EngineEn
   return entries;
 }
 
+/**
+ * The engine@versions whose results a job may reuse (the result cache): the engine it names, or
+ * its kind's default, as live workers offer them — from the same short-lived read as the submit
+ * check, so a submission costs no extra query.
+ */
+export async function offeredVersions(db: pg.Pool, liveWithinSeconds: number, kind: JobKind, engine: string | null | undefined): Promise<string[]> {
+  return (await recentEngines(db, liveWithinSeconds))
+    .filter((e) => e.kind === kind && (engine ? e.name === engine : e.isDefault))
+    .flatMap((e) => e.versions.map((v) => `${e.name}@${v}`));
+}
+
 export const speaks = (e: EngineEntry, language: string | null | undefined) => !language || e.languages.length === 0 || e.languages.includes(language);
 
 /**

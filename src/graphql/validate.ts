@@ -11,6 +11,8 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, prefix?
 }
 
 export const uuid = z.uuid({ message: 'must be an id returned by this API' });
+/** Whether a string is an id this API could have returned (lookups answer null or NOT_FOUND otherwise). */
+export const isUuid = (s: string) => uuid.safeParse(s).success;
 export const nonBlank = (max: number) =>
   z
     .string()

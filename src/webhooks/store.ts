@@ -28,9 +28,11 @@ export const newSecret = () => `whsec_${randomBytes(24).toString('base64')}`;
 
 /** The tenant's settings, created (with a new secret and no default URL) on first use. */
 export async function tenantWebhook(db: Queryable, tenant: string): Promise<TenantWebhookRow> {
+  const read = () => db.query<TenantWebhookRow>({ name: 'voxgraph_tenant_webhook', text: 'SELECT * FROM voxgraph.tenant_webhook WHERE tenant = $1', values: [tenant] });
+  const { rows } = await read();
+  if (rows[0]) return rows[0]; // every delivery reads it: a write only the first time
   await db.query('INSERT INTO voxgraph.tenant_webhook (tenant, secret) VALUES ($1, $2) ON CONFLICT (tenant) DO NOTHING', [tenant, newSecret()]);
-  const { rows } = await db.query<TenantWebhookRow>('SELECT * FROM voxgraph.tenant_webhook WHERE tenant = $1', [tenant]);
-  return rows[0]!;
+  return (await read()).rows[0]!;
 }
 
 export async function setTenantDefault(db: Queryable, tenant: string, target: WebhookTarget | null): Promise<TenantWebhookRow> {

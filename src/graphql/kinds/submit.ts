@@ -4,7 +4,7 @@ import type { FileUpload } from 'graphql-upload-ts';
 import { GraphQLError } from 'graphql';
 import { z } from 'zod';
 import { LANGUAGES } from '../../../protocol/contract.ts';
-import { checkEngineChoice, listEngines } from '../../engines/catalog.ts';
+import { checkEngineChoice, offeredVersions } from '../../engines/catalog.ts';
 import { enqueueBatch, enqueueJob, type JobRequest } from '../../jobs/enqueue.ts';
 import { heldKey } from '../../jobs/idempotency.ts';
 import type { JobKind } from '../../jobs/kinds.ts';
@@ -117,14 +117,9 @@ async function requestOf(ctx: Context, tenant: string, s: Submission, field?: st
   };
 }
 
-/** The engine@versions whose results a submission may reuse: the engine it names, or its kind's default, as live workers offer them now. */
-async function cacheEngines(ctx: Context, s: Submission): Promise<string[]> {
-  if (ctx.deps.config.resultCacheTtlSeconds <= 0) return [];
-  const engines = await listEngines(ctx.deps.pool, ctx.deps.config.workerReadySeconds);
-  return engines
-    .filter((e) => e.kind === s.kind && (s.opts.engine ? e.name === s.opts.engine : e.isDefault))
-    .flatMap((e) => e.versions.map((v) => `${e.name}@${v}`));
-}
+/** The engine@versions whose results a submission may reuse (none with the cache turned off). */
+const cacheEngines = (ctx: Context, s: Submission) =>
+  ctx.deps.config.resultCacheTtlSeconds > 0 ? offeredVersions(ctx.deps.pool, ctx.deps.config.workerReadySeconds, s.kind, s.opts.engine) : Promise.resolve([]);
 
 const checkEngine = (ctx: Context, s: Submission) =>
   checkEngineChoice(ctx.deps.pool, ctx.deps.config.workerReadySeconds, s.kind, s.opts.engine, (s.params.language as string | undefined) ?? null);

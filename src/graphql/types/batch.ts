@@ -1,6 +1,5 @@
 // Batches: submitBatch, cancelBatch, the batch and batches queries. A Batch resolves from a
 // BatchView (src/jobs/batches.ts): its state as of one version of its jobs' feed.
-import { z } from 'zod';
 import { apiError, ErrorCode, notFound } from '../../errors.ts';
 import { waitForFeed } from '../../events/feed.ts';
 import { asOf } from '../../events/job-follower.ts';
@@ -12,7 +11,7 @@ import { builder } from '../builder.ts';
 import { tenantOf, type Context } from '../context.ts';
 import { KIND_MODULES } from '../kinds/index.ts';
 import { idempotencyKey, idempotencyKeyDescription, submitBatch, type Submission } from '../kinds/submit.ts';
-import { uuid, validate } from '../validate.ts';
+import { isUuid, uuid, validate } from '../validate.ts';
 import { JobStatusEnum } from './enums.ts';
 import { JobRef } from './job.ts';
 import { NodeRef } from './node.ts';
@@ -137,8 +136,6 @@ async function viewAfter(ctx: Context, batch: BatchRow, tx: bigint | null): Prom
   if (tx !== null) await waitForFeed(ctx.deps.pool, tx);
   return (await foldBatch(ctx.deps.pool, batch)).view(false);
 }
-
-const isUuid = (s: string) => z.uuid().safeParse(s).success;
 
 builder.queryFields((t) => ({
   batch: t.field({

@@ -1,11 +1,9 @@
 // A page of jobs, newest first, keyset-paginated on (created_at, id): the jobs query and a batch's jobs.
-import { z } from 'zod';
 import { apiError, ErrorCode } from '../../errors.ts';
 import type { JobRow } from '../../jobs/rows.ts';
 import { builder } from '../builder.ts';
+import { isUuid } from '../validate.ts';
 import { JobRef } from './job.ts';
-
-const isUuid = (s: string) => z.uuid().safeParse(s).success;
 
 export type JobPage = { nodes: Array<JobRow & { created_us: string }>; hasNextPage: boolean; after?: string | null };
 

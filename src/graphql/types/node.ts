@@ -4,12 +4,12 @@
 // tenant only) instead of decoding a type from it. @pothos/plugin-relay was not used for this: its
 // global ids ("Type:id" in base64) would have changed every id clients hold, and its decoding
 // must name the type without a database read.
-import { z } from 'zod';
 import { apiError, ErrorCode } from '../../errors.ts';
 import { foldBatch, getBatch, type BatchView } from '../../jobs/batches.ts';
 import type { AudioRow, JobRow } from '../../jobs/rows.ts';
 import { getAudio, getJob } from '../../jobs/store.ts';
 import { builder } from '../builder.ts';
+import { isUuid } from '../validate.ts';
 import { tenantOf, type Context } from '../context.ts';
 
 export type NodeShape = JobRow | AudioRow | BatchView;
@@ -23,8 +23,6 @@ export const NodeRef = builder.interfaceRef<NodeShape>('Node').implement({
     id: t.id({ resolve: (v) => ('batch' in v ? v.batch.id : v.id) }),
   }),
 });
-
-const isUuid = (s: string) => z.uuid().safeParse(s).success;
 
 async function nodeOf(ctx: Context, tenant: string, id: string): Promise<NodeShape | null> {
   if (!isUuid(id)) return null;

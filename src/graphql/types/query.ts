@@ -1,8 +1,8 @@
-import { z } from 'zod';
 import { apiError, ErrorCode } from '../../errors.ts';
 import { getAudio, getJob, listJobs } from '../../jobs/store.ts';
 import type { JobRow } from '../../jobs/rows.ts';
 import { builder } from '../builder.ts';
+import { isUuid } from '../validate.ts';
 import { tenantOf } from '../context.ts';
 import { AudioRef } from './audio.ts';
 import { JobKindEnum, JobStatusEnum } from './enums.ts';
@@ -11,8 +11,6 @@ import { decodeCursor, JobPageRef } from './job-page.ts';
 import { EngineRef } from './engine.ts';
 import { listEngines, speaks } from '../../engines/catalog.ts';
 import { LANGUAGES } from './enums.ts';
-
-const isUuid = (s: string) => z.uuid().safeParse(s).success;
 
 builder.queryType({
   fields: (t) => ({

@@ -1,7 +1,6 @@
 // The subscriptions: one job (jobUpdated), one batch (batchUpdated), and the tenant's feed of
 // every job (jobsUpdated). Each is in order, without a gap or a repeat, and resumable.
 import { Repeater } from 'graphql-yoga';
-import { z } from 'zod';
 import { apiError, ErrorCode, notFound } from '../../errors.ts';
 import { comparePositions, decodeCursor, encodeCursor, feedNow, readBatchFeed, readTenantFeed } from '../../events/feed.ts';
 import { FeedFollower } from '../../events/feed-follower.ts';
@@ -9,6 +8,7 @@ import { asOf, JobFollower } from '../../events/job-follower.ts';
 import { BatchFold, foldBatch, getBatch, type BatchView } from '../../jobs/batches.ts';
 import type { JobRow } from '../../jobs/rows.ts';
 import { builder } from '../builder.ts';
+import { isUuid } from '../validate.ts';
 import { tenantOf, type Context } from '../context.ts';
 import { BatchRef } from './batch.ts';
 import { JobKindEnum, JobStatusEnum } from './enums.ts';
@@ -55,8 +55,6 @@ async function nextOrStop<T>(next: Promise<T>, stopped: Promise<null>): Promise<
   next.catch(() => {});
   return Promise.race([next, stopped]);
 }
-
-const isUuid = (s: string) => z.uuid().safeParse(s).success;
 
 builder.subscriptionType({
   fields: (t) => ({
