@@ -156,3 +156,17 @@ test('error codes arrive as typed error classes', async () => {
   assert.equal(failed.code, 'CANCELLED');
   assert.equal((await vg.watch(randomUUID()).next().catch((e) => e)).constructor, NotFoundError);
 });
+
+test('the example script (run against the built package, sdk/dist) denoises a file and prints a URL that downloads the result', { timeout: 120_000 }, async () => {
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, ['sdk/examples/denoise-file.ts', speech('the five line example')], {
+    env: { ...process.env, VOXGRAPH_URL: s.url, VOXGRAPH_API_KEY: KEY_A },
+  });
+  assert.match(stderr, /SUCCEEDED 100%/);
+  const url = stdout.trim();
+  assert.match(url, /^http:\/\/.*\/files\//);
+  const res = await fetch(url);
+  assert.equal(res.status, 200);
+  assert.ok(parseWav(Buffer.from(await res.arrayBuffer())).frames > 1000);
+});
