@@ -1,5 +1,17 @@
-# The voxgraph API (TypeScript run directly by Node 24's type stripping; no build step).
-# ffmpeg/ffprobe are needed at runtime: uploads are probed and test-decoded before they are stored.
+# The voxgraph API (TypeScript run directly by Node 24's type stripping) and the web app it serves
+# at / (built by Vite in the first stage). ffmpeg/ffprobe are needed at runtime: uploads are
+# probed and test-decoded before they are stored.
+FROM node:24-bookworm-slim AS web
+WORKDIR /build
+COPY package.json package-lock.json ./
+COPY sdk/package.json sdk/
+COPY web/package.json web/
+RUN npm ci
+COPY sdk ./sdk
+COPY web ./web
+COPY tsconfig.json ./
+RUN npm run web:build
+
 FROM node:24-bookworm-slim
 
 RUN apt-get update \
@@ -8,6 +20,8 @@ RUN apt-get update \
 
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY sdk/package.json sdk/
+COPY web/package.json web/
 # Runtime dependencies only: the devDependencies are typescript, type packages and a Node binary.
 RUN npm ci --omit=dev && npm cache clean --force
 
@@ -15,6 +29,7 @@ COPY src ./src
 COPY protocol ./protocol
 COPY migrations ./migrations
 COPY schema ./schema
+COPY --from=web /build/web/dist ./web/dist
 
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \

@@ -1,10 +1,11 @@
 // The one HTTP server: /graphql (Yoga: HTTP, SSE, GraphiQL; graphql-ws upgrades on the same
-// path), /files/* (signed downloads), /healthz and /readyz.
+// path), /files/* (signed downloads), /healthz and /readyz, and the web app at / (/assets/*).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { ApiKeys } from '../auth/api-keys.ts';
 import type { Deps } from '../graphql/context.ts';
 import { serveFile, json } from './files.ts';
 import { healthz, readyz } from './health.ts';
+import { isWebAppPath, serveWebApp } from './web-app.ts';
 import { attachWebSocket } from './websocket.ts';
 import { createYogaServer } from './yoga.ts';
 
@@ -46,6 +47,7 @@ export function createHttpServer(deps: Deps, keys: ApiKeys, devKey: string | und
     if (url.pathname === '/healthz') return healthz(res);
     if (url.pathname === '/readyz') return readyz(res, deps);
     if (url.pathname.startsWith('/files/')) return serveFile(req, res, url, deps);
+    if (isWebAppPath(url.pathname)) return serveWebApp(req, res, url.pathname, devKey);
     if (url.pathname === '/graphql') {
       const tooBig = bodyTooBig(req, deps.config.maxUploadBytes);
       if (tooBig) {
@@ -55,7 +57,7 @@ export function createHttpServer(deps: Deps, keys: ApiKeys, devKey: string | und
       }
       return yoga(req, res);
     }
-    json(res, 404, 'NOT_FOUND', 'no such route; GraphQL is at /graphql');
+    json(res, 404, 'NOT_FOUND', 'no such route; GraphQL is at /graphql, the web app at /');
   }
 
   return { server, close: () => ws.close() };

@@ -197,7 +197,7 @@ export type BatchUpdatedSubscriptionVariables = Exact<{
 }>;
 
 
-export type BatchUpdatedSubscription = { batchUpdated: { id: string, size: number, progress: number, version: number, createdAt: string, finishedAt: string | null, changedJob: { id: string, kind: JobKind, status: JobStatus, version: number, progress: number, attempts: number, priority: number, engine: string | null, cached: boolean, cachedFrom: string | null, queuePosition: number | null, estimatedStartAt: string | null, runAt: string | null, deadline: string | null, createdAt: string, startedAt: string | null, finishedAt: string | null, updatedAt: string, error: { code: string, message: string } | null, input: { id: string, url: string, contentType: string, codec: string, durationSeconds: number, sampleRate: number, channels: number, bytes: number, sha256: string, createdAt: string } | null, result:
+export type BatchUpdatedSubscription = { batchUpdated: { id: string, size: number, progress: number, version: number, createdAt: string, finishedAt: string | null, changedJob: { id: string, kind: JobKind, status: JobStatus, version: number, progress: number, attempts: number, priority: number, engine: string | null, cached: boolean, cachedFrom: string | null, queuePosition: number | null, estimatedStartAt: string | null, runAt: string | null, deadline: string | null, createdAt: string, startedAt: string | null, finishedAt: string | null, updatedAt: string, error: { code: string, message: string } | null, parameters: { transcript: string | null, text: string | null, language: string | null, emotion: Emotion | null, intensity: number | null, voice: string | null, sampleRate: number | null, format: AudioFormat | null }, input: { id: string, url: string, contentType: string, codec: string, durationSeconds: number, sampleRate: number, channels: number, bytes: number, sha256: string, createdAt: string } | null, result:
         | { __typename: 'AlignResult', language: string, engine: string | null, denoised: boolean, snrDb: number | null, unalignedWords: number, words: Array<{ text: string, start: number, end: number, confidence: number | null, aligned: boolean }> }
         | { __typename: 'DenoiseResult', audio: { id: string, url: string, contentType: string, codec: string, durationSeconds: number, sampleRate: number, channels: number, bytes: number, sha256: string, createdAt: string } }
         | { __typename: 'SynthesizeResult', audio: { id: string, url: string, contentType: string, codec: string, durationSeconds: number, sampleRate: number, channels: number, bytes: number, sha256: string, createdAt: string }, words: Array<{ text: string, start: number, end: number, confidence: number | null, aligned: boolean }> }
@@ -207,7 +207,7 @@ export type AudioFieldsFragment = { id: string, url: string, contentType: string
 
 export type WordFieldsFragment = { text: string, start: number, end: number, confidence: number | null, aligned: boolean };
 
-export type JobFieldsFragment = { id: string, kind: JobKind, status: JobStatus, version: number, progress: number, attempts: number, priority: number, engine: string | null, cached: boolean, cachedFrom: string | null, queuePosition: number | null, estimatedStartAt: string | null, runAt: string | null, deadline: string | null, createdAt: string, startedAt: string | null, finishedAt: string | null, updatedAt: string, error: { code: string, message: string } | null, input: { id: string, url: string, contentType: string, codec: string, durationSeconds: number, sampleRate: number, channels: number, bytes: number, sha256: string, createdAt: string } | null, result:
+export type JobFieldsFragment = { id: string, kind: JobKind, status: JobStatus, version: number, progress: number, attempts: number, priority: number, engine: string | null, cached: boolean, cachedFrom: string | null, queuePosition: number | null, estimatedStartAt: string | null, runAt: string | null, deadline: string | null, createdAt: string, startedAt: string | null, finishedAt: string | null, updatedAt: string, error: { code: string, message: string } | null, parameters: { transcript: string | null, text: string | null, language: string | null, emotion: Emotion | null, intensity: number | null, voice: string | null, sampleRate: number | null, format: AudioFormat | null }, input: { id: string, url: string, contentType: string, codec: string, durationSeconds: number, sampleRate: number, channels: number, bytes: number, sha256: string, createdAt: string } | null, result:
     | { __typename: 'AlignResult', language: string, engine: string | null, denoised: boolean, snrDb: number | null, unalignedWords: number, words: Array<{ text: string, start: number, end: number, confidence: number | null, aligned: boolean }> }
     | { __typename: 'DenoiseResult', audio: { id: string, url: string, contentType: string, codec: string, durationSeconds: number, sampleRate: number, channels: number, bytes: number, sha256: string, createdAt: string } }
     | { __typename: 'SynthesizeResult', audio: { id: string, url: string, contentType: string, codec: string, durationSeconds: number, sampleRate: number, channels: number, bytes: number, sha256: string, createdAt: string }, words: Array<{ text: string, start: number, end: number, confidence: number | null, aligned: boolean }> }
@@ -222,7 +222,7 @@ export type JobQueryVariables = Exact<{
 }>;
 
 
-export type JobQuery = { job: { id: string, kind: JobKind, status: JobStatus, version: number, progress: number, attempts: number, priority: number, engine: string | null, cached: boolean, cachedFrom: string | null, queuePosition: number | null, estimatedStartAt: string | null, runAt: string | null, deadline: string | null, createdAt: string, startedAt: string | null, finishedAt: string | null, updatedAt: string, error: { code: string, message: string } | null, input: { id: string, url: string, contentType: string, codec: string, durationSeconds: number, sampleRate: number, channels: number, bytes: number, sha256: string, createdAt: string } | null, result:
+export type JobQuery = { job: { id: string, kind: JobKind, status: JobStatus, version: number, progress: number, attempts: number, priority: number, engine: string | null, cached: boolean, cachedFrom: string | null, queuePosition: number | null, estimatedStartAt: string | null, runAt: string | null, deadline: string | null, createdAt: string, startedAt: string | null, finishedAt: string | null, updatedAt: string, error: { code: string, message: string } | null, parameters: { transcript: string | null, text: string | null, language: string | null, emotion: Emotion | null, intensity: number | null, voice: string | null, sampleRate: number | null, format: AudioFormat | null }, input: { id: string, url: string, contentType: string, codec: string, durationSeconds: number, sampleRate: number, channels: number, bytes: number, sha256: string, createdAt: string } | null, result:
       | { __typename: 'AlignResult', language: string, engine: string | null, denoised: boolean, snrDb: number | null, unalignedWords: number, words: Array<{ text: string, start: number, end: number, confidence: number | null, aligned: boolean }> }
       | { __typename: 'DenoiseResult', audio: { id: string, url: string, contentType: string, codec: string, durationSeconds: number, sampleRate: number, channels: number, bytes: number, sha256: string, createdAt: string } }
       | { __typename: 'SynthesizeResult', audio: { id: string, url: string, contentType: string, codec: string, durationSeconds: number, sampleRate: number, channels: number, bytes: number, sha256: string, createdAt: string }, words: Array<{ text: string, start: number, end: number, confidence: number | null, aligned: boolean }> }
@@ -243,7 +243,7 @@ export type JobsQueryVariables = Exact<{
 }>;
 
 
-export type JobsQuery = { jobs: { nodes: Array<{ id: string, kind: JobKind, status: JobStatus, version: number, progress: number, attempts: number, priority: number, engine: string | null, cached: boolean, cachedFrom: string | null, queuePosition: number | null, estimatedStartAt: string | null, runAt: string | null, deadline: string | null, createdAt: string, startedAt: string | null, finishedAt: string | null, updatedAt: string, error: { code: string, message: string } | null, input: { id: string, url: string, contentType: string, codec: string, durationSeconds: number, sampleRate: number, channels: number, bytes: number, sha256: string, createdAt: string } | null, result:
+export type JobsQuery = { jobs: { nodes: Array<{ id: string, kind: JobKind, status: JobStatus, version: number, progress: number, attempts: number, priority: number, engine: string | null, cached: boolean, cachedFrom: string | null, queuePosition: number | null, estimatedStartAt: string | null, runAt: string | null, deadline: string | null, createdAt: string, startedAt: string | null, finishedAt: string | null, updatedAt: string, error: { code: string, message: string } | null, parameters: { transcript: string | null, text: string | null, language: string | null, emotion: Emotion | null, intensity: number | null, voice: string | null, sampleRate: number | null, format: AudioFormat | null }, input: { id: string, url: string, contentType: string, codec: string, durationSeconds: number, sampleRate: number, channels: number, bytes: number, sha256: string, createdAt: string } | null, result:
         | { __typename: 'AlignResult', language: string, engine: string | null, denoised: boolean, snrDb: number | null, unalignedWords: number, words: Array<{ text: string, start: number, end: number, confidence: number | null, aligned: boolean }> }
         | { __typename: 'DenoiseResult', audio: { id: string, url: string, contentType: string, codec: string, durationSeconds: number, sampleRate: number, channels: number, bytes: number, sha256: string, createdAt: string } }
         | { __typename: 'SynthesizeResult', audio: { id: string, url: string, contentType: string, codec: string, durationSeconds: number, sampleRate: number, channels: number, bytes: number, sha256: string, createdAt: string }, words: Array<{ text: string, start: number, end: number, confidence: number | null, aligned: boolean }> }
@@ -266,7 +266,7 @@ export type DenoiseMutationVariables = Exact<{
 }>;
 
 
-export type DenoiseMutation = { denoise: { id: string, kind: JobKind, status: JobStatus, version: number, progress: number, attempts: number, priority: number, engine: string | null, cached: boolean, cachedFrom: string | null, queuePosition: number | null, estimatedStartAt: string | null, runAt: string | null, deadline: string | null, createdAt: string, startedAt: string | null, finishedAt: string | null, updatedAt: string, error: { code: string, message: string } | null, input: { id: string, url: string, contentType: string, codec: string, durationSeconds: number, sampleRate: number, channels: number, bytes: number, sha256: string, createdAt: string } | null, result:
+export type DenoiseMutation = { denoise: { id: string, kind: JobKind, status: JobStatus, version: number, progress: number, attempts: number, priority: number, engine: string | null, cached: boolean, cachedFrom: string | null, queuePosition: number | null, estimatedStartAt: string | null, runAt: string | null, deadline: string | null, createdAt: string, startedAt: string | null, finishedAt: string | null, updatedAt: string, error: { code: string, message: string } | null, parameters: { transcript: string | null, text: string | null, language: string | null, emotion: Emotion | null, intensity: number | null, voice: string | null, sampleRate: number | null, format: AudioFormat | null }, input: { id: string, url: string, contentType: string, codec: string, durationSeconds: number, sampleRate: number, channels: number, bytes: number, sha256: string, createdAt: string } | null, result:
       | { __typename: 'AlignResult', language: string, engine: string | null, denoised: boolean, snrDb: number | null, unalignedWords: number, words: Array<{ text: string, start: number, end: number, confidence: number | null, aligned: boolean }> }
       | { __typename: 'DenoiseResult', audio: { id: string, url: string, contentType: string, codec: string, durationSeconds: number, sampleRate: number, channels: number, bytes: number, sha256: string, createdAt: string } }
       | { __typename: 'SynthesizeResult', audio: { id: string, url: string, contentType: string, codec: string, durationSeconds: number, sampleRate: number, channels: number, bytes: number, sha256: string, createdAt: string }, words: Array<{ text: string, start: number, end: number, confidence: number | null, aligned: boolean }> }
@@ -277,7 +277,7 @@ export type AlignMutationVariables = Exact<{
 }>;
 
 
-export type AlignMutation = { align: { id: string, kind: JobKind, status: JobStatus, version: number, progress: number, attempts: number, priority: number, engine: string | null, cached: boolean, cachedFrom: string | null, queuePosition: number | null, estimatedStartAt: string | null, runAt: string | null, deadline: string | null, createdAt: string, startedAt: string | null, finishedAt: string | null, updatedAt: string, error: { code: string, message: string } | null, input: { id: string, url: string, contentType: string, codec: string, durationSeconds: number, sampleRate: number, channels: number, bytes: number, sha256: string, createdAt: string } | null, result:
+export type AlignMutation = { align: { id: string, kind: JobKind, status: JobStatus, version: number, progress: number, attempts: number, priority: number, engine: string | null, cached: boolean, cachedFrom: string | null, queuePosition: number | null, estimatedStartAt: string | null, runAt: string | null, deadline: string | null, createdAt: string, startedAt: string | null, finishedAt: string | null, updatedAt: string, error: { code: string, message: string } | null, parameters: { transcript: string | null, text: string | null, language: string | null, emotion: Emotion | null, intensity: number | null, voice: string | null, sampleRate: number | null, format: AudioFormat | null }, input: { id: string, url: string, contentType: string, codec: string, durationSeconds: number, sampleRate: number, channels: number, bytes: number, sha256: string, createdAt: string } | null, result:
       | { __typename: 'AlignResult', language: string, engine: string | null, denoised: boolean, snrDb: number | null, unalignedWords: number, words: Array<{ text: string, start: number, end: number, confidence: number | null, aligned: boolean }> }
       | { __typename: 'DenoiseResult', audio: { id: string, url: string, contentType: string, codec: string, durationSeconds: number, sampleRate: number, channels: number, bytes: number, sha256: string, createdAt: string } }
       | { __typename: 'SynthesizeResult', audio: { id: string, url: string, contentType: string, codec: string, durationSeconds: number, sampleRate: number, channels: number, bytes: number, sha256: string, createdAt: string }, words: Array<{ text: string, start: number, end: number, confidence: number | null, aligned: boolean }> }
@@ -288,7 +288,7 @@ export type SynthesizeMutationVariables = Exact<{
 }>;
 
 
-export type SynthesizeMutation = { synthesize: { id: string, kind: JobKind, status: JobStatus, version: number, progress: number, attempts: number, priority: number, engine: string | null, cached: boolean, cachedFrom: string | null, queuePosition: number | null, estimatedStartAt: string | null, runAt: string | null, deadline: string | null, createdAt: string, startedAt: string | null, finishedAt: string | null, updatedAt: string, error: { code: string, message: string } | null, input: { id: string, url: string, contentType: string, codec: string, durationSeconds: number, sampleRate: number, channels: number, bytes: number, sha256: string, createdAt: string } | null, result:
+export type SynthesizeMutation = { synthesize: { id: string, kind: JobKind, status: JobStatus, version: number, progress: number, attempts: number, priority: number, engine: string | null, cached: boolean, cachedFrom: string | null, queuePosition: number | null, estimatedStartAt: string | null, runAt: string | null, deadline: string | null, createdAt: string, startedAt: string | null, finishedAt: string | null, updatedAt: string, error: { code: string, message: string } | null, parameters: { transcript: string | null, text: string | null, language: string | null, emotion: Emotion | null, intensity: number | null, voice: string | null, sampleRate: number | null, format: AudioFormat | null }, input: { id: string, url: string, contentType: string, codec: string, durationSeconds: number, sampleRate: number, channels: number, bytes: number, sha256: string, createdAt: string } | null, result:
       | { __typename: 'AlignResult', language: string, engine: string | null, denoised: boolean, snrDb: number | null, unalignedWords: number, words: Array<{ text: string, start: number, end: number, confidence: number | null, aligned: boolean }> }
       | { __typename: 'DenoiseResult', audio: { id: string, url: string, contentType: string, codec: string, durationSeconds: number, sampleRate: number, channels: number, bytes: number, sha256: string, createdAt: string } }
       | { __typename: 'SynthesizeResult', audio: { id: string, url: string, contentType: string, codec: string, durationSeconds: number, sampleRate: number, channels: number, bytes: number, sha256: string, createdAt: string }, words: Array<{ text: string, start: number, end: number, confidence: number | null, aligned: boolean }> }
@@ -299,7 +299,7 @@ export type CancelJobMutationVariables = Exact<{
 }>;
 
 
-export type CancelJobMutation = { cancelJob: { id: string, kind: JobKind, status: JobStatus, version: number, progress: number, attempts: number, priority: number, engine: string | null, cached: boolean, cachedFrom: string | null, queuePosition: number | null, estimatedStartAt: string | null, runAt: string | null, deadline: string | null, createdAt: string, startedAt: string | null, finishedAt: string | null, updatedAt: string, error: { code: string, message: string } | null, input: { id: string, url: string, contentType: string, codec: string, durationSeconds: number, sampleRate: number, channels: number, bytes: number, sha256: string, createdAt: string } | null, result:
+export type CancelJobMutation = { cancelJob: { id: string, kind: JobKind, status: JobStatus, version: number, progress: number, attempts: number, priority: number, engine: string | null, cached: boolean, cachedFrom: string | null, queuePosition: number | null, estimatedStartAt: string | null, runAt: string | null, deadline: string | null, createdAt: string, startedAt: string | null, finishedAt: string | null, updatedAt: string, error: { code: string, message: string } | null, parameters: { transcript: string | null, text: string | null, language: string | null, emotion: Emotion | null, intensity: number | null, voice: string | null, sampleRate: number | null, format: AudioFormat | null }, input: { id: string, url: string, contentType: string, codec: string, durationSeconds: number, sampleRate: number, channels: number, bytes: number, sha256: string, createdAt: string } | null, result:
       | { __typename: 'AlignResult', language: string, engine: string | null, denoised: boolean, snrDb: number | null, unalignedWords: number, words: Array<{ text: string, start: number, end: number, confidence: number | null, aligned: boolean }> }
       | { __typename: 'DenoiseResult', audio: { id: string, url: string, contentType: string, codec: string, durationSeconds: number, sampleRate: number, channels: number, bytes: number, sha256: string, createdAt: string } }
       | { __typename: 'SynthesizeResult', audio: { id: string, url: string, contentType: string, codec: string, durationSeconds: number, sampleRate: number, channels: number, bytes: number, sha256: string, createdAt: string }, words: Array<{ text: string, start: number, end: number, confidence: number | null, aligned: boolean }> }
@@ -318,7 +318,7 @@ export type JobUpdatedSubscriptionVariables = Exact<{
 }>;
 
 
-export type JobUpdatedSubscription = { jobUpdated: { id: string, kind: JobKind, status: JobStatus, version: number, progress: number, attempts: number, priority: number, engine: string | null, cached: boolean, cachedFrom: string | null, queuePosition: number | null, estimatedStartAt: string | null, runAt: string | null, deadline: string | null, createdAt: string, startedAt: string | null, finishedAt: string | null, updatedAt: string, error: { code: string, message: string } | null, input: { id: string, url: string, contentType: string, codec: string, durationSeconds: number, sampleRate: number, channels: number, bytes: number, sha256: string, createdAt: string } | null, result:
+export type JobUpdatedSubscription = { jobUpdated: { id: string, kind: JobKind, status: JobStatus, version: number, progress: number, attempts: number, priority: number, engine: string | null, cached: boolean, cachedFrom: string | null, queuePosition: number | null, estimatedStartAt: string | null, runAt: string | null, deadline: string | null, createdAt: string, startedAt: string | null, finishedAt: string | null, updatedAt: string, error: { code: string, message: string } | null, parameters: { transcript: string | null, text: string | null, language: string | null, emotion: Emotion | null, intensity: number | null, voice: string | null, sampleRate: number | null, format: AudioFormat | null }, input: { id: string, url: string, contentType: string, codec: string, durationSeconds: number, sampleRate: number, channels: number, bytes: number, sha256: string, createdAt: string } | null, result:
       | { __typename: 'AlignResult', language: string, engine: string | null, denoised: boolean, snrDb: number | null, unalignedWords: number, words: Array<{ text: string, start: number, end: number, confidence: number | null, aligned: boolean }> }
       | { __typename: 'DenoiseResult', audio: { id: string, url: string, contentType: string, codec: string, durationSeconds: number, sampleRate: number, channels: number, bytes: number, sha256: string, createdAt: string } }
       | { __typename: 'SynthesizeResult', audio: { id: string, url: string, contentType: string, codec: string, durationSeconds: number, sampleRate: number, channels: number, bytes: number, sha256: string, createdAt: string }, words: Array<{ text: string, start: number, end: number, confidence: number | null, aligned: boolean }> }
@@ -331,7 +331,7 @@ export type JobsUpdatedSubscriptionVariables = Exact<{
 }>;
 
 
-export type JobsUpdatedSubscription = { jobsUpdated: { cursor: string, job: { id: string, kind: JobKind, status: JobStatus, version: number, progress: number, attempts: number, priority: number, engine: string | null, cached: boolean, cachedFrom: string | null, queuePosition: number | null, estimatedStartAt: string | null, runAt: string | null, deadline: string | null, createdAt: string, startedAt: string | null, finishedAt: string | null, updatedAt: string, error: { code: string, message: string } | null, input: { id: string, url: string, contentType: string, codec: string, durationSeconds: number, sampleRate: number, channels: number, bytes: number, sha256: string, createdAt: string } | null, result:
+export type JobsUpdatedSubscription = { jobsUpdated: { cursor: string, job: { id: string, kind: JobKind, status: JobStatus, version: number, progress: number, attempts: number, priority: number, engine: string | null, cached: boolean, cachedFrom: string | null, queuePosition: number | null, estimatedStartAt: string | null, runAt: string | null, deadline: string | null, createdAt: string, startedAt: string | null, finishedAt: string | null, updatedAt: string, error: { code: string, message: string } | null, parameters: { transcript: string | null, text: string | null, language: string | null, emotion: Emotion | null, intensity: number | null, voice: string | null, sampleRate: number | null, format: AudioFormat | null }, input: { id: string, url: string, contentType: string, codec: string, durationSeconds: number, sampleRate: number, channels: number, bytes: number, sha256: string, createdAt: string } | null, result:
         | { __typename: 'AlignResult', language: string, engine: string | null, denoised: boolean, snrDb: number | null, unalignedWords: number, words: Array<{ text: string, start: number, end: number, confidence: number | null, aligned: boolean }> }
         | { __typename: 'DenoiseResult', audio: { id: string, url: string, contentType: string, codec: string, durationSeconds: number, sampleRate: number, channels: number, bytes: number, sha256: string, createdAt: string } }
         | { __typename: 'SynthesizeResult', audio: { id: string, url: string, contentType: string, codec: string, durationSeconds: number, sampleRate: number, channels: number, bytes: number, sha256: string, createdAt: string }, words: Array<{ text: string, start: number, end: number, confidence: number | null, aligned: boolean }> }
@@ -414,6 +414,16 @@ export const JobFieldsFragmentDoc = new TypedDocumentString(`
   error {
     code
     message
+  }
+  parameters {
+    transcript
+    text
+    language
+    emotion
+    intensity
+    voice
+    sampleRate
+    format
   }
   input {
     ...AudioFields
@@ -666,6 +676,16 @@ fragment JobFields on Job {
     code
     message
   }
+  parameters {
+    transcript
+    text
+    language
+    emotion
+    intensity
+    voice
+    sampleRate
+    format
+  }
   input {
     ...AudioFields
   }
@@ -759,6 +779,16 @@ fragment JobFields on Job {
   error {
     code
     message
+  }
+  parameters {
+    transcript
+    text
+    language
+    emotion
+    intensity
+    voice
+    sampleRate
+    format
   }
   input {
     ...AudioFields
@@ -861,6 +891,16 @@ fragment JobFields on Job {
   error {
     code
     message
+  }
+  parameters {
+    transcript
+    text
+    language
+    emotion
+    intensity
+    voice
+    sampleRate
+    format
   }
   input {
     ...AudioFields
@@ -966,6 +1006,16 @@ fragment JobFields on Job {
     code
     message
   }
+  parameters {
+    transcript
+    text
+    language
+    emotion
+    intensity
+    voice
+    sampleRate
+    format
+  }
   input {
     ...AudioFields
   }
@@ -1043,6 +1093,16 @@ fragment JobFields on Job {
   error {
     code
     message
+  }
+  parameters {
+    transcript
+    text
+    language
+    emotion
+    intensity
+    voice
+    sampleRate
+    format
   }
   input {
     ...AudioFields
@@ -1122,6 +1182,16 @@ fragment JobFields on Job {
     code
     message
   }
+  parameters {
+    transcript
+    text
+    language
+    emotion
+    intensity
+    voice
+    sampleRate
+    format
+  }
   input {
     ...AudioFields
   }
@@ -1199,6 +1269,16 @@ fragment JobFields on Job {
   error {
     code
     message
+  }
+  parameters {
+    transcript
+    text
+    language
+    emotion
+    intensity
+    voice
+    sampleRate
+    format
   }
   input {
     ...AudioFields
@@ -1283,6 +1363,16 @@ fragment JobFields on Job {
     code
     message
   }
+  parameters {
+    transcript
+    text
+    language
+    emotion
+    intensity
+    voice
+    sampleRate
+    format
+  }
   input {
     ...AudioFields
   }
@@ -1363,6 +1453,16 @@ fragment JobFields on Job {
   error {
     code
     message
+  }
+  parameters {
+    transcript
+    text
+    language
+    emotion
+    intensity
+    voice
+    sampleRate
+    format
   }
   input {
     ...AudioFields

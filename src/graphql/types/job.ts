@@ -6,6 +6,7 @@ import { WebhookDeliveryRef } from './webhook.ts';
 import { JobKindEnum, JobStatusEnum } from './enums.ts';
 import { estimateStart } from '../../jobs/queue-insight.ts';
 import { JobResultUnion, resultOf } from './job-result.ts';
+import { JobParametersRef } from './job-parameters.ts';
 
 type JobErrorShape = { code: string; message: string };
 
@@ -42,6 +43,7 @@ export const JobRef = builder.objectRef<JobRow>('Job').implement({
     attempts: t.exposeInt('attempts', { description: 'Attempts started so far (at most 3 by default).' }),
     engine: t.exposeString('engine', { nullable: true, description: 'The engine asked for, then the engine that ran it.' }),
     priority: t.exposeInt('priority'),
+    parameters: t.field({ type: JobParametersRef, description: 'What it was asked to do, defaults applied.', resolve: (j) => j.params ?? {} }),
     version: t.exposeInt('seq', {
       description: 'The sequence number of the event this state reflects; pass it as jobUpdated(afterVersion:) to resume.',
     }),
