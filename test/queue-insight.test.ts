@@ -3,6 +3,7 @@
 // claim rate; src/jobs/queue-insight.ts says how) and what the queues hold (the `queue` query).
 // The estimate's accuracy is measured on 100 jobs and printed.
 import assert from 'node:assert/strict';
+import { hostname } from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import { gql, subscribeWs, WATCH_JOB } from './support/client.ts';
 import { KEY_A, KEY_B, startTestServer, waitReady, type TestServer } from './support/server.ts';
@@ -73,6 +74,9 @@ describe('with a worker', () => {
     const q = (await gql(s.url, KEY_A, QUEUE)).data.queue;
     assert.equal(q.workers.length, 1);
     assert.equal(q.workers[0].device, 'cpu');
+    // Its id is a digest, not WORKER_ID's default host-pid: tenants do not learn host names.
+    assert.match(q.workers[0].id, /^[0-9a-f]{16}$/);
+    assert.ok(!q.workers[0].id.includes(hostname()));
     assert.ok(q.workers[0].kinds.includes('SYNTHESIZE') && q.workers[0].engines.some((e: string) => e.startsWith('synthesize/')));
     assert.ok(q.kinds.every((k: any) => k.liveWorkers === 1));
   });

@@ -170,6 +170,45 @@ test('a synthesize job plays; a job submitted elsewhere appears in the list with
   }
 });
 
+test('several files make one batch; a recording from the microphone is a job of its own', { timeout: 180_000 }, async () => {
+  await page.waitForSelector('#live-jobs');
+  const before = (await jobRows(page)).length;
+  await page.click('input[name="kind"][value="DENOISE"]');
+  await ((await page.$('#audio-files')) as ElementHandle<HTMLInputElement>).uploadFile(speech('first file'), speech('second file'));
+  await until(page, `document.querySelector('form button[type="submit"]').textContent.includes('2 jobs as a batch')`, 'the batch button');
+  await page.click('form button[type="submit"]');
+  await until(page, `document.querySelectorAll('li.job').length === ${before + 2} && [...document.querySelectorAll('li.job')].slice(0, 2).every((e) => e.dataset.status === 'SUCCEEDED')`, 'both jobs of the batch listed and done');
+  // Chromium's fake microphone (a beep): record, stop, and the recording (as WAV) is the file.
+  await page.click('.recorder button');
+  await until(page, `document.querySelector('.recorder button')?.textContent.includes('Stop')`, 'recording');
+  await new Promise((r) => setTimeout(r, 1500));
+  await page.click('.recorder button');
+  await until(page, `document.querySelector('ul.files li')?.textContent.startsWith('recording-')`, 'the recording chosen');
+  await page.click('form button[type="submit"]');
+  await until(page, `document.querySelectorAll('li.job').length === ${before + 3} && document.querySelector('li.job').dataset.status === 'SUCCEEDED'`, 'the recording denoised');
+});
+
+test('cancel, retry and delete from the list', { timeout: 180_000 }, async () => {
+  const elsewhere = createClient({ url: s.url, apiKey: s.devKey });
+  try {
+    const later = await elsewhere.synthesize({ text: 'not yet', runAt: new Date(Date.now() + 3600_000).toISOString(), cache: false });
+    const row = `li.job[data-job-id="${later.id}"]`;
+    await until(page, `document.querySelector('${row}')?.dataset.status === 'QUEUED'`, 'the scheduled job listed');
+    await page.click(`${row} .job-actions button`); // Cancel
+    await until(page, `document.querySelector('${row}')?.dataset.status === 'CANCELLED' && document.querySelector('${row}').textContent.includes('CANCELLED')`, 'cancelled');
+    const count = (await jobRows(page)).length;
+    await page.$$eval(`${row} .job-actions button`, (bs) => (bs.find((b) => b.textContent === 'Retry') as HTMLButtonElement).click());
+    await until(page, `document.querySelectorAll('li.job').length === ${count + 1} && document.querySelector('li.job').dataset.status === 'SUCCEEDED'`, 'the retry submitted and done');
+    const retried = (await jobRows(page))[0]!.id;
+    assert.equal((await elsewhere.job(retried))!.parameters.text, 'not yet', 'the retry has the same parameters');
+    await page.$$eval(`${row} .job-actions button`, (bs) => (bs.find((b) => b.textContent === 'Delete') as HTMLButtonElement).click());
+    await until(page, `!document.querySelector('${row}')`, 'deleted from the list');
+    assert.equal(await elsewhere.job(later.id), null, 'and from the server');
+  } finally {
+    await elsewhere.close();
+  }
+});
+
 test('engines and workers; a phone\'s width without sideways scrolling; nothing loaded from outside', { timeout: 60_000 }, async () => {
   await nav(page, '#/engines');
   await until(page, `document.querySelector('#engines') && document.querySelectorAll('#engines ~ div tbody tr, section[aria-labelledby="engines"] tbody tr').length > 0`, 'engines listed');
@@ -183,7 +222,7 @@ test('engines and workers; a phone\'s width without sideways scrolling; nothing 
   await phone.focus('#api-key');
   await phone.keyboard.press('Enter');
   await until(phone, `document.querySelector('li.job')`, 'the list on a phone');
-  const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - 375);
   assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
   await shot(phone, 'phone');
   await phone.close();

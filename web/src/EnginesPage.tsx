@@ -97,7 +97,7 @@ export function EnginesPage() {
                     <td>{e.devices.join(', ')}</td>
                     <td>{e.maxBatch}</td>
                     <td>{e.workers}</td>
-                    <td>{e.languages.join(' ')}</td>
+                    <td>{e.languages.length ? e.languages.join(' ') : 'any'}</td>
                     <td>{e.voices.map((v) => `${v.language}: ${v.names.length}`).join(', ') || '—'}</td>
                   </tr>
                 ))}

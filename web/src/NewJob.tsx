@@ -28,6 +28,7 @@ export function NewJob() {
   const [error, setError] = useState<unknown>(null);
   const [submitted, setSubmitted] = useState<string | null>(null);
   const [dragging, setDragging] = useState(false);
+  const [picker, setPicker] = useState(0); // remounts the file input to clear it after a submit
 
   useEffect(() => {
     client.engines().then(setEngines, () => setEngines([]));
@@ -72,6 +73,7 @@ export function NewJob() {
         setSubmitted(`Job ${job.id.slice(0, 8)} submitted.`);
       }
       setFiles([]);
+      setPicker((n) => n + 1);
     } catch (err) {
       setError(err);
     } finally {
@@ -103,7 +105,7 @@ export function NewJob() {
             onDrop={onDrop}
           >
             <label htmlFor="audio-files">Audio files (drop here, or choose; several make a batch)</label>
-            <input id="audio-files" type="file" accept="audio/*" multiple onChange={(e) => pick(e.target.files)} />
+            <input key={picker} id="audio-files" type="file" accept="audio/*" multiple onChange={(e) => pick(e.target.files)} />
             <Recorder onRecorded={(f) => setFiles([f])} />
             {files.length > 0 && (
               <ul className="files" aria-label="Chosen files">
