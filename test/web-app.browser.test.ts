@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import puppeteer, { type Browser, type ElementHandle, type Page } from 'puppeteer-core';
 import { createClient } from '../sdk/src/index.ts';
-import { noisySpeech, speech, speechWithTimings } from './support/audio.ts';
+import { longAudio, noisySpeech, speech, speechWithTimings } from './support/audio.ts';
 import { startTestServer, waitReady, type TestServer } from './support/server.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -186,6 +186,29 @@ test('several files make one batch; a recording from the microphone is a job of 
   await until(page, `document.querySelector('ul.files li')?.textContent.startsWith('recording-')`, 'the recording chosen');
   await page.click('form button[type="submit"]');
   await until(page, `document.querySelectorAll('li.job').length === ${before + 3} && document.querySelector('li.job').dataset.status === 'SUCCEEDED'`, 'the recording denoised');
+});
+
+test('a large upload shows its progress while it is sent', { timeout: 180_000 }, async () => {
+  await page.waitForSelector('#live-jobs');
+  const big = longAudio(900); // ≈ 29 MB of 16 kHz WAV
+  await page.click('input[name="kind"][value="DENOISE"]');
+  await ((await page.$('#audio-files')) as ElementHandle<HTMLInputElement>).uploadFile(big);
+  // Every value the upload's progress bar shows, recorded as the page renders it.
+  await page.evaluate(() => {
+    const w = window as unknown as { seenProgress: number[] };
+    w.seenProgress = [];
+    new MutationObserver(() => {
+      const bar = document.querySelector<HTMLProgressElement>('progress[aria-label="Upload progress"]');
+      if (bar) w.seenProgress.push(bar.value);
+    }).observe(document.body, { subtree: true, childList: true, attributes: true });
+  });
+  const count = (await jobRows(page)).length;
+  await page.click('form button[type="submit"]');
+  await until(page, `document.querySelectorAll('li.job').length === ${count + 1}`, 'the large job listed');
+  const seen = await page.evaluate(() => (window as unknown as { seenProgress: number[] }).seenProgress);
+  assert.ok(seen.some((v) => v > 0 && v < 1), `progress between 0 and 1 was shown: ${seen.slice(0, 20)}`);
+  const id = (await jobRows(page))[0]!.id;
+  await page.$$eval(`li.job[data-job-id="${id}"] .job-actions button`, (bs) => (bs.find((b) => b.textContent === 'Cancel') as HTMLButtonElement | undefined)?.click());
 });
 
 test('cancel, retry and delete from the list', { timeout: 180_000 }, async () => {
