@@ -170,3 +170,23 @@ test('the example script (run against the built package, sdk/dist) denoises a fi
   assert.equal(res.status, 200);
   assert.ok(parseWav(Buffer.from(await res.arrayBuffer())).frames > 1000);
 });
+
+test('the built package works on Node 22: the example script run by a Node 22 binary (from npm) succeeds', { timeout: 180_000 }, async () => {
+  const { execFile } = await import('node:child_process');
+  const { existsSync } = await import('node:fs');
+  const { arch, platform } = await import('node:os');
+  const { promisify } = await import('node:util');
+  const run = promisify(execFile);
+  // npm's platform package of Node 22 (a plain binary, no install script), kept between runs.
+  const prefix = '.test-data/node22';
+  const pkg = `node-${platform()}-${arch()}`;
+  const bin = `${prefix}/node_modules/${pkg}/bin/node`;
+  if (!existsSync(bin)) await run('npm', ['install', '--no-save', '--no-package-lock', '--prefix', prefix, `${pkg}@22`], { timeout: 150_000 });
+  const { stdout: version } = await run(bin, ['--version']);
+  assert.match(version, /^v22\./);
+  // Type stripping is on by default from Node 22.18; the example is the same file users run.
+  const { stdout, stderr } = await run(bin, ['sdk/examples/denoise-file.ts', speech('node twenty two')], { env: { ...process.env, VOXGRAPH_URL: s.url, VOXGRAPH_API_KEY: KEY_A } });
+  assert.match(stderr, /SUCCEEDED 100%/);
+  assert.equal((await fetch(stdout.trim())).status, 200);
+  console.log(`# example ran on Node ${version.trim()}`);
+});
