@@ -148,6 +148,9 @@ test('an align job shows its word timeline, highlighting the word being played',
   await playAndHear(page, 'Input');
   await until(page, `document.querySelector('.timeline .word.current') && document.querySelector('.now-playing').dataset.currentWord !== ''`, 'a word highlighted as it plays');
   await shot(page, 'job-align');
+  // A click on a word seeks there: the playhead jumps to the sixth word and it is highlighted.
+  await page.click('.timeline .word:nth-child(6) button');
+  await until(page, `document.querySelector('.now-playing').dataset.currentWord === 'six' || document.querySelector('.now-playing').dataset.currentWord === 'seven'`, 'seeked to "six"');
   await nav(page, '#/');
 });
 

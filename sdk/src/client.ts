@@ -25,7 +25,7 @@ export type ClientOptions = {
 type WithFile<T> = Omit<T, 'file'> & { file?: UploadSource | null };
 export type DenoiseInput = WithFile<D.DenoiseInput>;
 export type AlignInput = WithFile<D.AlignInput>;
-export type SynthesizeInput = Omit<D.SynthesizeInput, never>;
+export type SynthesizeInput = D.SynthesizeInput;
 export type BatchJobInput = { denoise: DenoiseInput } | { align: AlignInput } | { synthesize: SynthesizeInput };
 export type SubmitBatchInput = Omit<D.SubmitBatchInput, 'jobs'> & { jobs: BatchJobInput[] };
 export type UploadOptions = { signal?: AbortSignal; onProgress?: (p: Progress) => void };

@@ -17,7 +17,7 @@ export function JobPage({ id }: { id: string }) {
   const [error, setError] = useState<unknown>(null);
   const [showing, setShowing] = useState<'before' | 'after'>('after');
   const [now, setNow] = useState(0);
-  const [seek, setSeek] = useState<number | null>(null);
+  const [seek, setSeek] = useState<{ to: number } | null>(null); // a new object per click: seeking to the same word twice works
 
   useEffect(() => {
     const stop = new AbortController();
@@ -104,7 +104,7 @@ export function JobPage({ id }: { id: string }) {
       {job.kind !== 'DENOISE' && timedAudio && (
         <Waveform url={timedAudio.url} label={job.kind === 'SYNTHESIZE' ? 'Result' : 'Input'} onTime={setNow} seekTo={seek} />
       )}
-      {words && timedAudio && <WordTimeline words={words} duration={timedAudio.durationSeconds} now={now} onSeek={(t) => setSeek(t + Math.random() * 1e-6)} />}
+      {words && timedAudio && <WordTimeline words={words} duration={timedAudio.durationSeconds} now={now} onSeek={(t) => setSeek({ to: t })} />}
       {job.kind !== 'DENOISE' && !words && <p className="empty">The words appear here when the job succeeds.</p>}
 
       <h3>Downloads</h3>

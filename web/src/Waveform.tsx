@@ -2,7 +2,7 @@
 import { useEffect, useRef, useState } from 'react';
 import WaveSurfer from 'wavesurfer.js';
 
-type Props = { url: string; label: string; onTime?: (seconds: number) => void; seekTo?: number | null; hidden?: boolean };
+type Props = { url: string; label: string; onTime?: (seconds: number) => void; seekTo?: { to: number } | null; hidden?: boolean };
 
 export function Waveform({ url, label, onTime, seekTo, hidden }: Props) {
   const container = useRef<HTMLDivElement>(null);
@@ -38,7 +38,7 @@ export function Waveform({ url, label, onTime, seekTo, hidden }: Props) {
   }, [url]);
 
   useEffect(() => {
-    if (seekTo != null && ws.current && state === 'ready') ws.current.setTime(seekTo);
+    if (seekTo && ws.current && state === 'ready') ws.current.setTime(seekTo.to);
   }, [seekTo, state]);
   useEffect(() => {
     if (hidden) ws.current?.pause();
