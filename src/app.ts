@@ -1,6 +1,9 @@
 // Wires the parts together: database (given or embedded), migrations, pg-boss, the event bus,
 // storage, the HTTP/WebSocket server, the stalled-job reconciler and the worker processes.
 // main.ts runs it for `npm start`; the tests run it in-process.
+import { observeJobEvents } from './metrics/job-metrics.ts';
+import { poolMetrics } from './metrics/pool-metrics.ts';
+import { createMetrics } from './metrics/registry.ts';
 import { WebhookDispatcher } from './webhooks/dispatcher.ts';
 import { startRetentionSchedule } from './jobs/retention-schedule.ts';
 import { mkdirSync } from 'node:fs';
@@ -65,8 +68,11 @@ async function startOn(config: Config, databaseUrl: string, embedded: EmbeddedDa
   const devKey = config.apiKeys ? undefined : developmentKey(config.dataDir);
   const keys = new ApiKeys(config.apiKeys ?? new Map([[devKey!, 'dev']]));
 
+  const metrics = createMetrics();
+  const untap = events.tap(observeJobEvents(metrics, pool, log));
   const deps: Deps = { config, pool, boss, storage, verifier, signer, events, log, rateLimiter: new LocalRateLimiter(config.tenants),
-    connections: new ConnectionCounter(config.tenants.maxConnections), stopping: false };
+    connections: new ConnectionCounter(config.tenants.maxConnections), metrics,
+    refreshPoolMetrics: poolMetrics(metrics, pool, config.workerReadySeconds), stopping: false };
   const webhooks = new WebhookDispatcher({ databaseUrl, pool, boss, log, settings: config.webhooks });
   await webhooks.start();
   await startRetentionSchedule(boss, pool, storage, log, { seconds: config.retentionSeconds, cron: config.retentionSweepCron, urlTtlSeconds: config.urlTtlSeconds });
@@ -114,6 +120,7 @@ async function startOn(config: Config, databaseUrl: string, embedded: EmbeddedDa
       http.server.closeAllConnections();
       await new Promise<void>((r) => http.server.close(() => r()));
       await boss.stop({ graceful: false, close: true }).catch((err: unknown) => log.warn({ err }, 'pg-boss stop failed'));
+      untap();
       await events.stop();
       await verifier.close();
       await pool.end();

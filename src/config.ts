@@ -14,6 +14,7 @@ const EnvSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
   PORT: int(4000),
   PUBLIC_URL: z.url().optional(),
+  METRICS_TOKEN: z.string().min(16).optional(),
   DATABASE_URL: z.string().min(1).optional(),
   DATA_DIR: z.string().default('./.data'),
   EMBEDDED_PG_PORT: int(54329, 1),
@@ -101,6 +102,7 @@ export type Config = {
   host: string;
   port: number;
   publicUrl: string | undefined; // undefined: http://<HOST>:<bound port>
+  metricsToken: string | undefined; // GET /metrics asks for `Authorization: Bearer <it>` when set
   databaseUrl: string | undefined;
   dataDir: string;
   embeddedPgPort: number;
@@ -220,6 +222,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     port: e.PORT,
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
+    metricsToken: e.METRICS_TOKEN,
     databaseUrl: e.DATABASE_URL,
     dataDir: resolve(e.DATA_DIR),
     embeddedPgPort: e.EMBEDDED_PG_PORT,

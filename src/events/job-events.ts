@@ -97,6 +97,7 @@ export class JobEventBus {
   private readonly watchers = new Map<string, Set<Watcher>>();
   private readonly tenantListeners = new Map<string, Set<(s: FeedSignal) => void>>();
   private readonly versions = new Map<string, number>(); // job -> the highest version its watchers have
+  private readonly taps = new Set<(e: JobEvent) => void>(); // every event of every job (metrics)
   private stopped = false;
   private retryMs = 250;
   private ping: Ping | null = null;
@@ -180,6 +181,21 @@ export class JobEventBus {
     for (const set of this.tenantListeners.values()) for (const fn of set) fn(null);
   }
 
+  /** Hears every well-formed event of every job (the metrics); returns its removal. */
+  tap(fn: (e: JobEvent) => void): () => void {
+    this.taps.add(fn);
+    return () => this.taps.delete(fn);
+  }
+
+  /** Live subscriptions this process serves: to single jobs and to tenant feeds. */
+  get subscriberCounts(): { jobs: number; feeds: number } {
+    let jobs = 0;
+    let feeds = 0;
+    for (const set of this.watchers.values()) jobs += set.size;
+    for (const set of this.tenantListeners.values()) feeds += set.size;
+    return { jobs, feeds };
+  }
+
   private onNotification(payload: string | undefined) {
     let event: JobEvent;
     try {
@@ -200,6 +216,7 @@ export class JobEventBus {
     if (!event || typeof event !== 'object' || typeof event.id !== 'string' || typeof event.seq !== 'number') {
       return this.log.warn({ payload }, 'bad job event notification');
     }
+    for (const tap of this.taps) tap(event);
     const listeners = this.tenantListeners.get(event.tenant);
     if (listeners && typeof event.tx === 'string' && /^\d+$/.test(event.tx)) {
       const signal = { jobId: event.id, tx: BigInt(event.tx) };

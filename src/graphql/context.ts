@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import type { Metrics } from '../metrics/registry.ts';
 import { deliveriesByJob } from './types/webhook.ts';
 import type { PgBoss } from 'pg-boss';
 import type pg from 'pg';
@@ -28,6 +29,9 @@ export type Deps = {
   log: Logger;
   rateLimiter: LocalRateLimiter;
   connections: ConnectionCounter;
+  metrics: Metrics;
+  /** Re-reads the pool's figures (queue depth, workers) for a scrape; at most every 2 s. */
+  refreshPoolMetrics: () => Promise<void>;
   /** Set once shutdown begins: /readyz answers 503 so load balancers move on. */
   stopping: boolean;
 };

@@ -27,4 +27,11 @@ export class ConnectionCounter {
   count(tenant: string): number {
     return this.open.get(tenant) ?? 0;
   }
+
+  /** Every tenant's together (the metrics). */
+  total(): number {
+    let n = 0;
+    for (const v of this.open.values()) n += v;
+    return n;
+  }
 }

@@ -5,6 +5,7 @@ import type { ApiKeys } from '../auth/api-keys.ts';
 import type { Deps } from '../graphql/context.ts';
 import { serveFile, json } from './files.ts';
 import { healthz, readyz } from './health.ts';
+import { serveMetrics } from './metrics.ts';
 import { isWebAppPath, serveWebApp } from './web-app.ts';
 import { attachWebSocket } from './websocket.ts';
 import { createYogaServer } from './yoga.ts';
@@ -25,6 +26,10 @@ export function createHttpServer(deps: Deps, keys: ApiKeys, devKey: string | und
   const server = createServer(
     { requestTimeout: limits.requestTimeoutMs, headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: checkEveryMs },
     (req, res) => {
+    const started = performance.now();
+    res.once('close', () => {
+      deps.metrics.httpDuration.observe({ method: routeMethod(req.method), route: routeOf(req.url), status_code: String(res.statusCode) }, (performance.now() - started) / 1000);
+    });
     handle(req, res).catch((err) => {
       deps.log.error({ err, url: req.url }, 'request failed');
       if (!res.headersSent) json(res, 500, 'INTERNAL_SERVER_ERROR', 'Unexpected error.');
@@ -46,6 +51,7 @@ export function createHttpServer(deps: Deps, keys: ApiKeys, devKey: string | und
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/healthz') return healthz(res);
     if (url.pathname === '/readyz') return readyz(res, deps);
+    if (url.pathname === '/metrics') return serveMetrics(req, res, deps);
     if (url.pathname.startsWith('/files/')) return serveFile(req, res, url, deps);
     if (isWebAppPath(url.pathname)) return serveWebApp(req, res, url.pathname, devKey);
     if (url.pathname === '/graphql') {
@@ -62,6 +68,17 @@ export function createHttpServer(deps: Deps, keys: ApiKeys, devKey: string | und
 
   return { server, close: () => ws.close() };
 }
+
+// The route label of http_request_duration_seconds: a fixed set, whatever paths clients send.
+function routeOf(rawUrl: string | undefined): string {
+  const path = (rawUrl ?? '/').split('?')[0]!;
+  if (path === '/graphql' || path === '/healthz' || path === '/readyz' || path === '/metrics') return path;
+  if (path.startsWith('/files/')) return '/files';
+  if (path.startsWith('/assets/')) return '/assets';
+  if (path === '/' || path === '/index.html') return '/';
+  return 'other';
+}
+const routeMethod = (m: string | undefined) => (m && ['GET', 'POST', 'HEAD', 'OPTIONS'].includes(m) ? m : 'other');
 
 function bodyTooBig(req: IncomingMessage, maxUploadBytes: number) {
   if (req.method !== 'POST') return null;

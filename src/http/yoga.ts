@@ -1,6 +1,7 @@
 // Yoga serves GraphQL over HTTP (queries, mutations, SSE subscriptions) and GraphiQL at /graphql.
 // Multipart uploads are parsed by graphql-upload-ts instead of Yoga's built-in parser, because
 // Yoga holds whole files in memory while graphql-upload-ts streams them.
+import { useOperationMetrics } from '../metrics/graphql-plugin.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
@@ -118,6 +119,7 @@ export function createYogaServer(deps: Deps, keys: ApiKeys, devKey: string | und
       ...limitPlugins(config.graphql, (request) => keys.authenticate(request.headers.get('authorization')) !== null),
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
       useStreamingUploads({ maxFileSize: config.maxUploadBytes, maxFiles: config.maxBatchSize, maxFieldSize: 1_000_000 }),
+      useOperationMetrics(deps.metrics),
     ],
   });
 }

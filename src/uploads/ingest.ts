@@ -2,6 +2,7 @@
 // (memory stays flat whatever the size), checks that it is audio we accept and within the limits
 // (verify.ts), then moves it into storage. Every failure removes what was written and becomes a
 // GraphQL error with a stable code.
+import type { Metrics } from '../metrics/registry.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import { constants, createWriteStream } from 'node:fs';
 import { copyFile, link, unlink } from 'node:fs/promises';
@@ -27,11 +28,26 @@ const HEAD_BYTES = 64 * 1024;
 
 export type IngestLimits = { maxUploadBytes: number; maxAudioSeconds: number; maxAudioSamples: number; tenants: { maxStorageBytes: number } };
 
-export async function ingestUpload(
-  upload: Promise<FileUpload> | FileUpload,
-  tenant: string,
-  deps: { storage: Storage; verifier: AudioVerifier; limits: IngestLimits; storedBytes: (tenant: string) => Promise<number> },
-): Promise<StoredUpload> {
+type IngestDeps = { storage: Storage; verifier: AudioVerifier; limits: IngestLimits; storedBytes: (tenant: string) => Promise<number>; metrics?: Metrics };
+
+/** Stores one uploaded file (or refuses it with a coded error), counted in the upload metrics. */
+export async function ingestUpload(upload: Promise<FileUpload> | FileUpload, tenant: string, deps: IngestDeps): Promise<StoredUpload> {
+  const started = performance.now();
+  const seconds = () => (performance.now() - started) / 1000;
+  try {
+    const stored = await ingest(upload, tenant, deps);
+    deps.metrics?.uploadBytes.inc(stored.bytes);
+    deps.metrics?.uploadDuration.observe({ outcome: 'stored' }, seconds());
+    return stored;
+  } catch (err) {
+    const code = (err as { extensions?: { code?: unknown } }).extensions?.code;
+    deps.metrics?.uploadRejections.inc({ code: typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR' });
+    deps.metrics?.uploadDuration.observe({ outcome: 'refused' }, seconds());
+    throw err;
+  }
+}
+
+async function ingest(upload: Promise<FileUpload> | FileUpload, tenant: string, deps: IngestDeps): Promise<StoredUpload> {
   const { storage, verifier, limits } = deps;
   let file: FileUpload;
   try {

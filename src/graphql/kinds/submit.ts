@@ -108,7 +108,7 @@ async function requestOf(ctx: Context, tenant: string, s: Submission, field?: st
   const input = !s.source
     ? null
     : s.source.file
-      ? { upload: await ingestUpload(s.source.file, tenant, { storage, verifier, limits: config, storedBytes: (t) => tenantStorageBytes(pool, t) }) }
+      ? { upload: await ingestUpload(s.source.file, tenant, { storage, verifier, limits: config, storedBytes: (t) => tenantStorageBytes(pool, t), metrics: ctx.deps.metrics }) }
       : { audioId: s.source.audioId! };
   return {
     tenant, kind: s.kind, params: s.params, input, engine: s.opts.engine ?? null,

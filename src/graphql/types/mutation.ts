@@ -19,7 +19,7 @@ builder.mutationType({
       resolve: async (_r, { file }, ctx) => {
         const tenant = tenantOf(ctx);
         const { storage, verifier, config, pool } = ctx.deps;
-        const stored = await ingestUpload(file, tenant, { storage, verifier, limits: config, storedBytes: (t) => tenantStorageBytes(pool, t) });
+        const stored = await ingestUpload(file, tenant, { storage, verifier, limits: config, storedBytes: (t) => tenantStorageBytes(pool, t), metrics: ctx.deps.metrics });
         return storeUploadRow(ctx.deps.pool, ctx.deps.storage, tenant, stored);
       },
     }),
