@@ -82,6 +82,7 @@ test('operations, uploads, jobs, queues, workers, subscriptions: each counted wh
   assert.equal(value(m, 'voxgraph_queue_jobs', { queue: 'synthesize', state: 'created' }), 1, 'the scheduled job waits in pg-boss');
   assert.equal(value(m, 'voxgraph_queue_jobs', { queue: 'denoise', state: 'active' }), 0);
   assert.equal(value(m, 'voxgraph_workers', { device: 'cpu' }), 1);
+  assert.ok(m.some((x) => x.name === 'voxgraph_dead_letter_jobs' && x.labels.queue === 'denoise' && x.value === 0));
   for (const q of ['denoise', 'align', 'synthesize']) assert.equal(value(m, 'voxgraph_queue_live_workers', { queue: q }), 1);
   assert.ok(m.some((x) => x.name === 'voxgraph_worker_batch_cap' && x.labels.engine === 'denoise/mmse-lsa' && x.value >= 1));
   assert.ok(m.filter((x) => x.labels.worker !== undefined).every((x) => /^[0-9a-f]{16}$/.test(x.labels.worker!)), 'worker labels are digests, not host-pid');

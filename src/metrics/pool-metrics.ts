@@ -1,5 +1,5 @@
 // Figures of the whole pool read from PostgreSQL when /metrics is scraped: pg-boss's queue depth
-// per queue and state, and the live workers' rows (device, slots, batch caps, GPU memory). Read at
+// per queue and state, its dead letters, and the live workers' rows (device, slots, batch caps, GPU memory). Read at
 // most every REFRESH_MS however often it is scraped.
 import type { Queryable } from '../db/pool.ts';
 import { JOB_KINDS } from '../jobs/kinds.ts';
@@ -13,12 +13,16 @@ export function poolMetrics(metrics: Metrics, db: Queryable, liveWithinSeconds: 
   let last = 0;
   let running: Promise<void> | null = null;
   const refresh = async () => {
-    const [depths, workers] = await Promise.all([
+    const [depths, dead, workers] = await Promise.all([
       db.query<{ queue: string; state: string; jobs: number }>({
         name: 'voxgraph_metrics_queue_depth',
         text: `SELECT name AS queue, state::text AS state, count(*)::int AS jobs FROM pgboss.job
                WHERE name = ANY($1::text[]) AND state IN ('created', 'retry', 'active') GROUP BY name, state`,
         values: [JOB_KINDS],
+      }),
+      db.query<{ queue: string; jobs: number }>({
+        name: 'voxgraph_metrics_dead_letters',
+        text: `SELECT coalesce(data->>'kind', 'unknown') AS queue, count(*)::int AS jobs FROM pgboss.job WHERE name = 'dead_letter' GROUP BY 1`,
       }),
       db.query<{ id: string; device: string; concurrency: number; engines: Array<{ kind: string }>; resources: WorkerResources }>({
         name: 'voxgraph_metrics_workers',
@@ -30,6 +34,9 @@ export function poolMetrics(metrics: Metrics, db: Queryable, liveWithinSeconds: 
     metrics.queueJobs.reset();
     for (const q of JOB_KINDS) for (const state of ['created', 'retry', 'active']) metrics.queueJobs.set({ queue: q, state }, 0);
     for (const d of depths.rows) metrics.queueJobs.set({ queue: d.queue, state: d.state }, d.jobs);
+    metrics.deadLetters.reset();
+    for (const q of JOB_KINDS) metrics.deadLetters.set({ queue: q }, 0);
+    for (const d of dead.rows) metrics.deadLetters.set({ queue: d.queue }, d.jobs);
     for (const g of [metrics.workers, metrics.workerSlots, metrics.workerBatchCap, metrics.workerBatchSize, metrics.workerGpuMemory, metrics.liveWorkersForQueue]) g.reset();
     const perQueue = new Map<string, number>(JOB_KINDS.map((k) => [k, 0]));
     for (const w of workers.rows) {

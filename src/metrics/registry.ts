@@ -32,6 +32,7 @@ export function createMetrics() {
     subscriptions: new Gauge({ name: 'voxgraph_subscriptions', help: 'Live subscriptions in this process by what they follow (job, tenant feed).', labelNames: ['follows'], registers: r }),
     connections: new Gauge({ name: 'voxgraph_connections', help: 'Open graphql-ws sockets and SSE subscription streams in this process.', registers: r }),
     queueJobs: new Gauge({ name: 'voxgraph_queue_jobs', help: 'pg-boss jobs by queue and state (created, retry, active), read at scrape time.', labelNames: ['queue', 'state'], registers: r }),
+    deadLetters: new Gauge({ name: 'voxgraph_dead_letter_jobs', help: 'Jobs in pg-boss\'s dead-letter queue (failed every attempt; kept 30 days), by the queue they came from.', labelNames: ['queue'], registers: r }),
     workers: new Gauge({ name: 'voxgraph_workers', help: 'Live workers (recent heartbeat) by device.', labelNames: ['device'], registers: r }),
     workerSlots: new Gauge({ name: 'voxgraph_worker_slots', help: 'Batches a live worker runs at once.', labelNames: ['worker', 'device'], registers: r }),
     workerBatchCap: new Gauge({ name: 'voxgraph_worker_batch_cap', help: 'A live worker\'s current batch cap per engine (after out-of-memory halving).', labelNames: ['worker', 'engine'], registers: r }),
