@@ -1,12 +1,15 @@
 // A real Python worker process (gpu-worker/), started by a test that wants to control it
 // (kill it, start another) rather than leave it to the API's supervisor.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { WORKER_DIR } from '../../src/workers/supervisor.ts';
 
 export type WorkerProcess = { child: ChildProcess; stderr: () => string; exited: Promise<number | null> };
 
-export async function startWorker(databaseUrl: string, dataDir: string, env: Record<string, string> = {}): Promise<WorkerProcess> {
-  const child = spawn('/usr/bin/python3', ['-m', 'voxgraph_worker'], {
+/** `entryPoint`: through bin/voxgraph-worker (what a worker-only host runs) instead of python -m. */
+export async function startWorker(databaseUrl: string, dataDir: string, env: Record<string, string> = {}, opts: { entryPoint?: boolean } = {}): Promise<WorkerProcess> {
+  const [cmd, args] = opts.entryPoint ? [join(WORKER_DIR, '..', 'bin', 'voxgraph-worker'), []] : ['/usr/bin/python3', ['-m', 'voxgraph_worker']];
+  const child = spawn(cmd, args, {
     cwd: WORKER_DIR,
     env: {
       PATH: process.env.PATH,
