@@ -382,6 +382,17 @@ def test_the_worker_row_appears_and_disappears(db_url, start_worker):
         assert c.execute("SELECT count(*) FROM voxgraph.worker").fetchone()[0] == 0
 
 
+def test_the_health_file_is_fresh_while_heartbeats_land_and_gone_after_stop(db_url, start_worker, tmp_path):
+    health = tmp_path / "alive"
+    w = start_worker(WORKER_HEALTH_FILE=str(health), WORKER_HEARTBEAT_SECONDS="0.2")
+    wait_for(health.exists, timeout=5)
+    first = health.stat().st_mtime_ns
+    wait_for(lambda: health.stat().st_mtime_ns > first, timeout=5)
+    w.p.send_signal(signal.SIGTERM)
+    assert w.p.wait(10) == 0
+    assert not health.exists()
+
+
 def test_refuses_another_pg_boss_schema_version(db_url, data_dir):
     with psycopg.connect(db_url, autocommit=True) as c:
         c.execute("UPDATE pgboss.version SET version = version + 1")

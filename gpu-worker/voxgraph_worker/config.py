@@ -56,6 +56,9 @@ class Config:
     model_dirs: dict[str, str] = field(default_factory=dict)
     # Tests only: "module:function" returning the engine registry (see registry.py).
     test_engines: str | None = None
+    # WORKER_HEALTH_FILE: touched after every heartbeat that reached the database, removed on stop;
+    # a liveness probe checks its age (deploy/kubernetes). Empty: none.
+    health_file: str = ""
 
 
 def _num(env: Mapping[str, str], key: str, default, kind=float, minimum=None):
@@ -128,4 +131,5 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         progress_interval_seconds=_num(env, "WORKER_PROGRESS_INTERVAL_SECONDS", 0.5, float, 0),
         log_level=level,
         test_engines=env.get("VOXGRAPH_TEST_ENGINES") or None,
+        health_file=env.get("WORKER_HEALTH_FILE", "").strip(),
     )

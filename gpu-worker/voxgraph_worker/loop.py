@@ -210,6 +210,17 @@ class Worker:
         jobstate.upsert_worker(self._main.conn(), worker_id=self.cfg.worker_id, hostname=socket.gethostname(),
                                pid=os.getpid(), device=self._device, concurrency=self.concurrency,
                                engines=describe(self.registry), resources=self._resources())
+        self._touch_health_file()
+
+    def _touch_health_file(self) -> None:
+        """The worker's health signal outside the database: fresh while heartbeats reach it."""
+        if not self.cfg.health_file:
+            return
+        try:
+            with open(self.cfg.health_file, "w") as f:
+                f.write(f"{time.time():.0f}\n")
+        except OSError as e:
+            log.warning("could not write the health file", path=self.cfg.health_file, error=str(e))
 
     def _resources(self) -> dict:
         """Device, memory and batching as of this heartbeat (the row is the worker's status page)."""
@@ -331,6 +342,11 @@ class Worker:
         except psycopg.Error as e:
             log.warning("could not delete the worker row", error=str(e))
         self._main.close()
+        if self.cfg.health_file:
+            try:
+                os.unlink(self.cfg.health_file)
+            except FileNotFoundError:
+                pass
         log.info("worker stopped")
 
     def _service(self, timeout: float) -> None:
