@@ -4,6 +4,8 @@
 import { observeJobEvents } from './metrics/job-metrics.ts';
 import { poolMetrics } from './metrics/pool-metrics.ts';
 import { createMetrics } from './metrics/registry.ts';
+import { traceJobLives } from './tracing/job-trace.ts';
+import { tracingEnabled } from './tracing/sdk.ts';
 import { WebhookDispatcher } from './webhooks/dispatcher.ts';
 import { startRetentionSchedule } from './jobs/retention-schedule.ts';
 import { mkdirSync } from 'node:fs';
@@ -70,6 +72,7 @@ async function startOn(config: Config, databaseUrl: string, embedded: EmbeddedDa
 
   const metrics = createMetrics();
   const untap = events.tap(observeJobEvents(metrics, pool, log));
+  const untapTraces = tracingEnabled() ? events.tap(traceJobLives(pool, log)) : () => {};
   const deps: Deps = { config, pool, boss, storage, verifier, signer, events, log, rateLimiter: new LocalRateLimiter(config.tenants),
     connections: new ConnectionCounter(config.tenants.maxConnections), metrics,
     refreshPoolMetrics: poolMetrics(metrics, pool, config.workerReadySeconds), stopping: false };
@@ -121,6 +124,7 @@ async function startOn(config: Config, databaseUrl: string, embedded: EmbeddedDa
       await new Promise<void>((r) => http.server.close(() => r()));
       await boss.stop({ graceful: false, close: true }).catch((err: unknown) => log.warn({ err }, 'pg-boss stop failed'));
       untap();
+      untapTraces();
       await events.stop();
       await verifier.close();
       await pool.end();

@@ -11,6 +11,7 @@ import { ConfigError, loadConfig } from './config.ts';
 import { log } from './log.ts';
 import { startApp, type App } from './app.ts';
 import { STOP_MARGIN_SECONDS } from './workers/supervisor.ts';
+import { startTracing } from './tracing/sdk.ts';
 
 let config;
 try {
@@ -23,6 +24,8 @@ try {
   throw err;
 }
 log.level = config.logLevel;
+// Before the app starts: pg-boss and Yoga look for a registered tracer when they are created.
+const tracing = startTracing(process.env);
 // graphql-upload-ts spools uploads to os.tmpdir(): make that DATA_DIR's tmp/, so an upload is
 // written once, on the data disk (ingest hard-links that spool into storage), never to a tmpfs.
 process.env.TMPDIR = join(config.dataDir, 'tmp');
@@ -42,7 +45,7 @@ function shutdown(reason: string) {
     log.error({ budgetSeconds: budget }, 'shutdown overran its budget; exiting');
     process.exit(1);
   }, budget * 1000).unref();
-  app.stop().then(
+  app.stop().then(() => tracing.stop()).then(
     () => {
       log.info('stopped');
       process.exit(0);

@@ -2,6 +2,8 @@
 // Multipart uploads are parsed by graphql-upload-ts instead of Yoga's built-in parser, because
 // Yoga holds whole files in memory while graphql-upload-ts streams them.
 import { useOperationMetrics } from '../metrics/graphql-plugin.ts';
+import { useOperationTracing } from '../tracing/graphql-plugin.ts';
+import { tracingEnabled } from '../tracing/sdk.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
@@ -120,6 +122,7 @@ export function createYogaServer(deps: Deps, keys: ApiKeys, devKey: string | und
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
       useStreamingUploads({ maxFileSize: config.maxUploadBytes, maxFiles: config.maxBatchSize, maxFieldSize: 1_000_000 }),
       useOperationMetrics(deps.metrics),
+      ...(tracingEnabled() ? [useOperationTracing()] : []),
     ],
   });
 }

@@ -2,6 +2,7 @@
 // cancels; the workers claim and settle with pg-boss's own SQL (gpu-worker/voxgraph_worker/sql/).
 // This process runs pg-boss's supervisor, which recovers jobs whose worker died (expiry and lost
 // heartbeats) and applies retention.
+import { tracingEnabled } from '../tracing/sdk.ts';
 import { PgBoss } from 'pg-boss';
 import type pg from 'pg';
 import type { Config } from '../config.ts';
@@ -47,6 +48,9 @@ export async function startBoss(databaseUrl: string, q: QueueSettings, log: Logg
     cronMonitorIntervalSeconds: Math.min(30, q.superviseIntervalSeconds),
     cronWorkerIntervalSeconds: Math.min(30, q.superviseIntervalSeconds),
     max: 4,
+    // With tracing on, pg-boss stores the sender's trace context on each job row (trace_context):
+    // the job's life is then traced under the mutation that created it (src/tracing/job-trace.ts).
+    openTelemetry: { enabled: tracingEnabled(), propagateContext: tracingEnabled() },
   });
   // pg-boss emits 'error' (e.g. 57P01 when the server restarts under it); unhandled it would crash us.
   boss.on('error', (err: Error) => log.error({ err, module: 'pg-boss' }, 'pg-boss error'));

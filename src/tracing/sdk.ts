@@ -1,0 +1,33 @@
+// OpenTelemetry in the API: @opentelemetry/sdk-node, exporting over OTLP/HTTP when
+// OTEL_EXPORTER_OTLP_ENDPOINT is set (the standard OTEL_* variables configure the rest). Off
+// otherwise: the API's tracer is then the no-op one and costs nothing. Tests pass a span processor
+// of their own.
+import { trace, type Tracer } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
+
+export const TRACER_NAME = 'voxgraph';
+export const tracer = (): Tracer => trace.getTracer(TRACER_NAME);
+
+export type Tracing = { enabled: boolean; stop: () => Promise<void> };
+
+export function startTracing(env: NodeJS.ProcessEnv, opts: { spanProcessor?: SpanProcessor } = {}): Tracing {
+  const endpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  const processor = opts.spanProcessor ?? (endpoint ? new BatchSpanProcessor({ exporter: new OTLPTraceExporter() }) : null);
+  if (!processor) return { enabled: false, stop: async () => {} };
+  const sdk = new NodeSDK({ serviceName: env.OTEL_SERVICE_NAME ?? 'voxgraph-api', spanProcessors: [processor], instrumentations: [] });
+  sdk.start();
+  started = true;
+  return {
+    enabled: true,
+    stop: async () => {
+      started = false;
+      await sdk.shutdown();
+    },
+  };
+}
+
+let started = false;
+/** Whether startTracing registered an SDK in this process (the API then traces operations and job lives). */
+export const tracingEnabled = () => started;
