@@ -7,7 +7,7 @@
 set -euo pipefail
 FOR_TESTS=${1:-}
 PY=${WORKER_PYTHON:-/usr/bin/python3}
-APT_PACKAGES="python3-psycopg python3-numpy python3-scipy python3-soundfile python3-torch python3-pytest python3-yaml
+APT_PACKAGES="python3-psycopg python3-numpy python3-scipy python3-soundfile python3-torch python3-pytest python3-yaml python3-boto3
   espeak-ng libespeak-ng1 pocketsphinx python3-pocketsphinx pocketsphinx-en-us libspeexdsp1 ffmpeg sox flite"
 [ "$FOR_TESTS" = --test ] && APT_PACKAGES="$APT_PACKAGES chromium python3-jsonschema"
 [ "$FOR_TESTS" = --bench ] && APT_PACKAGES="$APT_PACKAGES festival festvox-kallpc16k pocketsphinx-testdata"
@@ -15,7 +15,7 @@ APT_PACKAGES="python3-psycopg python3-numpy python3-scipy python3-soundfile pyth
 have_all() {
   command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null && command -v espeak-ng >/dev/null &&
     command -v sox >/dev/null && command -v flite >/dev/null &&
-    [ -x "$PY" ] && "$PY" -c 'import psycopg, numpy, scipy, soundfile, torch, pocketsphinx, pytest, yaml' 2>/dev/null &&
+    [ -x "$PY" ] && "$PY" -c 'import psycopg, numpy, scipy, soundfile, torch, pocketsphinx, pytest, yaml, boto3' 2>/dev/null &&
     ls /usr/lib/*/libspeexdsp.so.1 /usr/lib/*/libespeak-ng.so.1 >/dev/null 2>&1 &&
     { [ "$FOR_TESTS" != --test ] || { [ -x /usr/bin/chromium ] && "$PY" -c 'import jsonschema' 2>/dev/null; }; } &&
     { [ "$FOR_TESTS" != --bench ] || { command -v festival >/dev/null && dpkg -s pocketsphinx-testdata >/dev/null 2>&1; }; }

@@ -1,5 +1,6 @@
 // Configuration: read from the environment once, at the edge, validated, then passed down as a
 // plain object. Nothing else in src/ reads process.env.
+import type { S3Settings } from './storage/s3.ts';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
@@ -24,6 +25,15 @@ const EnvSchema = z.object({
   WORKER_PYTHON: z.string().default('/usr/bin/python3'),
   API_KEYS: z.string().optional(),
   SIGNING_SECRET: z.string().min(16).optional(),
+  STORAGE: z.enum(['local', 's3']).default('local'),
+  S3_ENDPOINT: z.url().optional(),
+  S3_BUCKET: z.string().min(3).max(63).regex(/^[a-z0-9][a-z0-9.-]+[a-z0-9]$/).optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_PREFIX: z.string().regex(/^([A-Za-z0-9._-]+\/)*$/).default(''),
+  S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).optional(),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  FILE_URLS: z.enum(['proxy', 'presigned']).default('proxy'),
   URL_TTL_SECONDS: int(3600, 1),
   MAX_UPLOAD_BYTES: int(200 * 1024 * 1024, 1),
   MAX_AUDIO_SECONDS: int(3 * 3600, 1),
@@ -111,6 +121,10 @@ export type Config = {
   workerPython: string;
   apiKeys: Map<string, string> | undefined; // key -> tenant; undefined = development key
   signingSecret: string | undefined;
+  /** Where audio lives: DATA_DIR/objects, or an S3 bucket (S3_*). */
+  storage: { kind: 'local' } | ({ kind: 's3' } & S3Settings);
+  /** Audio.url: our signed /files URL (proxied, Range), or the bucket's presigned one (STORAGE=s3). */
+  fileUrls: 'proxy' | 'presigned';
   urlTtlSeconds: number;
   maxUploadBytes: number;
   maxAudioSeconds: number;
@@ -209,6 +223,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   const apiKeys = e.API_KEYS ? parseApiKeys(e.API_KEYS) : undefined;
+  if (e.STORAGE === 's3' && !e.S3_BUCKET) throw new ConfigError('STORAGE=s3 needs S3_BUCKET');
+  if (e.FILE_URLS === 'presigned' && e.STORAGE !== 's3') throw new ConfigError('FILE_URLS=presigned needs STORAGE=s3 (local disk has no presigned URLs)');
   if (!apiKeys && e.NODE_ENV === 'production') {
     throw new ConfigError('API_KEYS is required when NODE_ENV=production');
   }
@@ -231,6 +247,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerPython: e.WORKER_PYTHON,
     apiKeys,
     signingSecret: e.SIGNING_SECRET,
+    storage:
+      e.STORAGE === 's3'
+        ? {
+            kind: 's3',
+            endpoint: e.S3_ENDPOINT,
+            bucket: e.S3_BUCKET!,
+            region: e.S3_REGION,
+            prefix: e.S3_PREFIX,
+            // MinIO and most S3-compatible servers want path-style requests; AWS itself does not.
+            forcePathStyle: e.S3_FORCE_PATH_STYLE ? e.S3_FORCE_PATH_STYLE === 'true' : Boolean(e.S3_ENDPOINT),
+            accessKeyId: e.S3_ACCESS_KEY_ID,
+            secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+          }
+        : { kind: 'local' },
+    fileUrls: e.FILE_URLS,
     urlTtlSeconds: e.URL_TTL_SECONDS,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     maxAudioSeconds: e.MAX_AUDIO_SECONDS,

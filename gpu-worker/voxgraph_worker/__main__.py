@@ -26,7 +26,7 @@ def main() -> int:
     from .loop import Worker
     from .pgboss import PgBoss
     from .registry import load_registry, prepare, release
-    from .storage import LocalStorage
+    from .storage import from_config as storage_from_config
 
     device = devices.resolve(cfg.device)
     devices.limit_cpu_threads(cfg.torch_threads)
@@ -49,7 +49,7 @@ def main() -> int:
         if signals.pending:
             log.info("shutdown requested while loading engines; exiting")
             return 0
-        return Worker(cfg, registry, PgBoss(), LocalStorage(cfg.data_dir), device=device, concurrency=concurrency,
+        return Worker(cfg, registry, PgBoss(), storage_from_config(cfg), device=device, concurrency=concurrency,
                       plugin_failures=failures, signals=signals).run()
     finally:
         release(registry)

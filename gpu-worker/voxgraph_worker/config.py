@@ -59,6 +59,15 @@ class Config:
     # WORKER_HEALTH_FILE: touched after every heartbeat that reached the database, removed on stop;
     # a liveness probe checks its age (deploy/kubernetes). Empty: none.
     health_file: str = ""
+    # STORAGE=local (DATA_DIR/objects) or s3 (the S3_* settings, the same as the API's).
+    storage: str = "local"
+    s3_bucket: str = ""
+    s3_endpoint: str = ""
+    s3_region: str = "us-east-1"
+    s3_prefix: str = ""
+    s3_force_path_style: bool = False
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
 
 
 def _num(env: Mapping[str, str], key: str, default, kind=float, minimum=None):
@@ -83,6 +92,24 @@ def _dir(env: Mapping[str, str], key: str) -> str | None:
     if not os.path.isdir(raw):
         raise ConfigError(f"{key}: {raw!r} is not a directory")
     return raw
+
+
+def _storage(env) -> dict:
+    kind = env.get("STORAGE", "local").strip() or "local"
+    if kind not in ("local", "s3"):
+        raise ConfigError(f"STORAGE must be local or s3, got {kind!r}")
+    if kind == "local":
+        return {"storage": "local"}
+    bucket = env.get("S3_BUCKET", "").strip()
+    if not bucket:
+        raise ConfigError("STORAGE=s3 needs S3_BUCKET")
+    endpoint = env.get("S3_ENDPOINT", "").strip()
+    path_style = env.get("S3_FORCE_PATH_STYLE", "").strip().lower()
+    return {"storage": "s3", "s3_bucket": bucket, "s3_endpoint": endpoint,
+            "s3_region": env.get("S3_REGION", "").strip() or "us-east-1", "s3_prefix": env.get("S3_PREFIX", ""),
+            # As the API decides: path style by default when an endpoint is given (MinIO, s3rver).
+            "s3_force_path_style": path_style == "true" if path_style else bool(endpoint),
+            "s3_access_key_id": env.get("S3_ACCESS_KEY_ID", ""), "s3_secret_access_key": env.get("S3_SECRET_ACCESS_KEY", "")}
 
 
 def load(env: Mapping[str, str] | None = None) -> Config:
@@ -132,4 +159,5 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         log_level=level,
         test_engines=env.get("VOXGRAPH_TEST_ENGINES") or None,
         health_file=env.get("WORKER_HEALTH_FILE", "").strip(),
+        **_storage(env),
     )

@@ -10,6 +10,7 @@ statement each). Failures and cancellations are rare and settled one by one.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import uuid
@@ -26,7 +27,7 @@ from .kinds import KINDS, kind_of
 from .outcomes import RECORDED_AS, CancelReason, JobFailure, Outcome, is_retryable, past_deadline
 from .pgboss import PgBoss, error_output
 from .registry import Registry, select
-from .storage import Storage
+from .storage import ObjectMissing, Storage
 
 FLOAT32 = 4
 # How long a settle keeps retrying a database that went away (a restart, a failover, a dropped
@@ -287,13 +288,14 @@ class Runner:
         inp = job.data.get("input")
         if not isinstance(inp, dict) or not inp.get("storageKey"):
             raise audio_io.InputMissing("job has no input audio")
-        try:
-            path = self.storage.path(str(inp["storageKey"]))
-        except ValueError as e:
-            raise audio_io.InputMissing(str(e)) from e
         info = job.engine.info if job.engine else None
-        return audio_io.decode(path, sample_rate=info.input_sample_rate if info else None,
-                               mono=bool(info and info.input_mono))
+        with contextlib.ExitStack() as stack:
+            try:
+                path = stack.enter_context(self.storage.local_copy(str(inp["storageKey"])))
+            except (ValueError, ObjectMissing) as e:
+                raise audio_io.InputMissing(f"input object not found: {e}") from e
+            return audio_io.decode(path, sample_rate=info.input_sample_rate if info else None,
+                                   mono=bool(info and info.input_mono))
 
     def _task(self, job: ClaimedJob, report: Callable[[float], None]) -> Task:
         """The engine's view of a job: decoded audio and typed parameters (its kind's module says how)."""

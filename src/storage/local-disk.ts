@@ -21,6 +21,8 @@ export class LocalDiskStorage implements Storage {
   }
 
   private path(key: string): string {
+    // The same key rules as S3Storage and the worker's storage.py, so a key means one object everywhere.
+    if (!key || key.startsWith('/') || key.includes('\\') || key.split('/').some((p) => p === '' || p === '.' || p === '..')) throw new Error(`invalid storage key: ${key}`);
     const p = resolve(this.root, key);
     // Keys are built by us, but a bug must never turn one into a path outside the store.
     if (!p.startsWith(this.root + sep)) throw new Error(`invalid storage key: ${key}`);

@@ -21,4 +21,6 @@ export interface Storage {
   listOlderThan(beforeMs: number): AsyncIterable<StoredFile>;
   /** Removes what listOlderThan gave: an object by key, or a partial write or spool. */
   remove(file: StoredFile): Promise<void>;
+  /** A URL the object store itself serves (FILE_URLS=presigned); absent where it has none (local disk). */
+  presignedUrl?(key: string, ttlSeconds: number, contentType?: string): Promise<string>;
 }

@@ -21,5 +21,22 @@ export function workerEnv(config: Config, databaseUrl: string, baseEnv: Record<s
     WORKER_HANDBACK_SECONDS: String(workerHandbackSeconds),
     // A silent API still wants its workers' errors (tests run the API silent).
     LOG_LEVEL: config.logLevel === 'silent' ? 'error' : config.logLevel,
+    ...storageEnv(config),
+  };
+}
+
+/** The storage the API uses, for its workers: the same bucket, or the same DATA_DIR. */
+function storageEnv(config: Config): Record<string, string | undefined> {
+  const s = config.storage;
+  if (s.kind === 'local') return { STORAGE: 'local' };
+  return {
+    STORAGE: 's3',
+    S3_BUCKET: s.bucket,
+    S3_ENDPOINT: s.endpoint,
+    S3_REGION: s.region,
+    S3_PREFIX: s.prefix,
+    S3_FORCE_PATH_STYLE: String(s.forcePathStyle),
+    S3_ACCESS_KEY_ID: s.accessKeyId,
+    S3_SECRET_ACCESS_KEY: s.secretAccessKey,
   };
 }

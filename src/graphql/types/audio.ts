@@ -8,8 +8,11 @@ export const AudioRef = builder.objectRef<AudioRow>('Audio').implement({
   description: 'Stored audio: an upload or a job result.',
   fields: (t) => ({
     url: t.string({
-      description: 'An absolute, signed URL (GET, Range supported) that expires after URL_TTL_SECONDS; fetch the field again for a fresh one.',
-      resolve: (a, _args, ctx) => ctx.deps.signer.sign(a.id),
+      description: 'An absolute, signed URL (GET, Range supported) that expires after URL_TTL_SECONDS; fetch the field again for a fresh one. With FILE_URLS=presigned it is the object store\'s own presigned URL.',
+      resolve: (a, _args, ctx) => {
+        const { storage, config, signer } = ctx.deps;
+        return config.fileUrls === 'presigned' && storage.presignedUrl ? storage.presignedUrl(a.storage_key, config.urlTtlSeconds, a.content_type) : signer.sign(a.id);
+      },
     }),
     contentType: t.exposeString('content_type'),
     bytes: t.int({ resolve: (a) => Number(a.bytes) }),
