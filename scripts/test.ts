@@ -3,7 +3,7 @@
 // Every test file creates its own database on that cluster.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync } from 'node:fs';
+import { globSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { freePort } from '../bench/support.ts';
 import { startEmbeddedPostgres } from '../src/db/embedded.ts';
@@ -21,6 +21,14 @@ if (!adminUrl) {
 }
 const env = { ...process.env, TEST_ADMIN_DATABASE_URL: adminUrl, VGW_TEST_PG: adminUrl };
 const only = process.argv.slice(2);
+const SERIAL = new Set([
+  'test/many-processes.test.ts',
+  'test/s3-storage.e2e.test.ts',
+  'test/sdk/watch-race.test.ts',
+  'test/sdk/resume.test.ts',
+  'test/web-app.browser.test.ts',
+  'test/graphiql-browser.test.ts',
+]);
 
 // Asynchronously, never spawnSync: the embedded PostgreSQL writes its log into a pipe this
 // process drains, and a blocked event loop fills that pipe until PostgreSQL's checkpointer blocks
@@ -38,7 +46,13 @@ let status = 0;
 try {
   if (!only.length || only.includes('py')) status = (await run('/usr/bin/python3', ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'gpu-worker/tests'])) || status;
   if (!only.length || only.includes('node')) {
-    status = (await run(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=300000', 'test/**/*.test.ts'])) || status;
+    // Two files at a time, except those that start several processes each or measure time in a
+    // browser: two of them at once on a 2-core machine starve each other (timeouts, RSS and
+    // estimate checks). They run one at a time after the rest.
+    const all = globSync('test/**/*.test.ts').sort();
+    const alone = all.filter((f) => SERIAL.has(f));
+    status = (await run(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=300000', ...all.filter((f) => !SERIAL.has(f))])) || status;
+    status = (await run(process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=300000', ...alone])) || status;
   }
 } finally {
   await stop();

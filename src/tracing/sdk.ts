@@ -13,8 +13,9 @@ export const tracer = (): Tracer => trace.getTracer(TRACER_NAME);
 export type Tracing = { enabled: boolean; stop: () => Promise<void> };
 
 export function startTracing(env: NodeJS.ProcessEnv, opts: { spanProcessor?: SpanProcessor } = {}): Tracing {
-  const endpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
-  const processor = opts.spanProcessor ?? (endpoint ? new BatchSpanProcessor({ exporter: new OTLPTraceExporter() }) : null);
+  // The spec's rule: the traces endpoint as given, or the base endpoint + /v1/traces.
+  const url = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || (env.OTEL_EXPORTER_OTLP_ENDPOINT ? `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces` : undefined);
+  const processor = opts.spanProcessor ?? (url ? new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url }) }) : null);
   if (!processor) return { enabled: false, stop: async () => {} };
   const sdk = new NodeSDK({ serviceName: env.OTEL_SERVICE_NAME ?? 'voxgraph-api', spanProcessors: [processor], instrumentations: [] });
   sdk.start();
