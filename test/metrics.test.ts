@@ -85,7 +85,8 @@ test('operations, uploads, jobs, queues, workers, subscriptions: each counted wh
   assert.ok(m.some((x) => x.name === 'voxgraph_dead_letter_jobs' && x.labels.queue === 'denoise' && x.value === 0));
   for (const q of ['denoise', 'align', 'synthesize']) assert.equal(value(m, 'voxgraph_queue_live_workers', { queue: q }), 1);
   assert.ok(m.some((x) => x.name === 'voxgraph_worker_batch_cap' && x.labels.engine === 'denoise/mmse-lsa' && x.value >= 1));
-  assert.ok(m.filter((x) => x.labels.worker !== undefined).every((x) => /^[0-9a-f]{16}$/.test(x.labels.worker!)), 'worker labels are digests, not host-pid');
+  const [worker] = (await vg.queue()).workers;
+  assert.ok(m.filter((x) => x.labels.worker !== undefined).every((x) => x.labels.worker === worker!.id), 'worker labels are the digest WorkerInfo.id shows, not host-pid');
   assert.equal(value(m, 'voxgraph_subscriptions', { follows: 'job' }), 1);
   assert.equal(value(m, 'voxgraph_connections'), 1);
   assert.ok(value(m, 'process_cpu_seconds_total') > 0, 'the default process metrics');

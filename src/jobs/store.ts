@@ -2,6 +2,7 @@
 // another tenant's id reads exactly like one that does not exist. The ones every job runs are
 // named: node-postgres prepares a named statement once per connection instead of having
 // PostgreSQL parse and plan it on every call.
+import { createHash } from 'node:crypto';
 import type { Queryable } from '../db/pool.ts';
 import type { StoredUpload } from '../uploads/ingest.ts';
 import type { JobKind, JobStatus } from './kinds.ts';
@@ -204,6 +205,9 @@ export async function rerankJobs(db: Queryable): Promise<number> {
 }
 
 export type WorkerRow = { id: string; hostname: string; device: string; concurrency: number; engines: unknown; heartbeat_at: Date };
+
+/** What tenants and metrics see of a worker's id (WORKER_ID, by default host-pid): a digest. */
+export const workerDigest = (id: string) => createHash('sha256').update(id).digest('hex').slice(0, 16);
 
 export async function liveWorkers(db: Queryable, withinSeconds: number): Promise<WorkerRow[]> {
   const { rows } = await db.query<WorkerRow>(

@@ -4,6 +4,7 @@
 import type { Queryable } from '../db/pool.ts';
 import { JOB_KINDS } from '../jobs/kinds.ts';
 import type { Metrics } from './registry.ts';
+import { workerDigest } from '../jobs/store.ts';
 
 const REFRESH_MS = 2000;
 
@@ -26,7 +27,7 @@ export function poolMetrics(metrics: Metrics, db: Queryable, liveWithinSeconds: 
       }),
       db.query<{ id: string; device: string; concurrency: number; engines: Array<{ kind: string }>; resources: WorkerResources }>({
         name: 'voxgraph_metrics_workers',
-        text: `SELECT md5(id) AS id, device, concurrency, engines, resources FROM voxgraph.worker
+        text: `SELECT id, device, concurrency, engines, resources FROM voxgraph.worker
                WHERE heartbeat_at > now() - $1 * interval '1 second' ORDER BY id`,
         values: [liveWithinSeconds],
       }),
@@ -40,8 +41,8 @@ export function poolMetrics(metrics: Metrics, db: Queryable, liveWithinSeconds: 
     for (const g of [metrics.workers, metrics.workerSlots, metrics.workerBatchCap, metrics.workerBatchSize, metrics.workerGpuMemory, metrics.liveWorkersForQueue]) g.reset();
     const perQueue = new Map<string, number>(JOB_KINDS.map((k) => [k, 0]));
     for (const w of workers.rows) {
-      // md5 of the id: the default id is host-pid, and a scrape need not carry host names.
-      const worker = w.id.slice(0, 16);
+      // The same digest as WorkerInfo.id: the default id is host-pid, and a scrape need not carry host names.
+      const worker = workerDigest(w.id);
       metrics.workers.inc({ device: w.device });
       metrics.workerSlots.set({ worker, device: w.device }, w.concurrency);
       if (w.resources.batchSize) metrics.workerBatchSize.set({ worker }, w.resources.batchSize);

@@ -1,11 +1,10 @@
 // Queue insight: Job.queuePosition and Job.estimatedStartAt while a job waits, and the `queue`
 // query (depth per kind and state, live workers and their devices). How the estimate is made:
 // src/jobs/queue-insight.ts.
-import { createHash } from 'node:crypto';
 import { EngineDescriptor } from '../../../protocol/contract.ts';
 import { JOB_KINDS, type JobKind } from '../../jobs/kinds.ts';
 import { claimRates, queueDepths } from '../../jobs/queue-insight.ts';
-import { liveWorkers, type WorkerRow } from '../../jobs/store.ts';
+import { liveWorkers, workerDigest, type WorkerRow } from '../../jobs/store.ts';
 import { builder } from '../builder.ts';
 import { tenantOf } from '../context.ts';
 import { JobKindEnum } from './enums.ts';
@@ -37,7 +36,7 @@ const WorkerInfoRef = builder.objectRef<WorkerInfo>('WorkerInfo').implement({
   description: 'A live worker process (its heartbeat is recent). Host names are not shown to tenants.',
   fields: (t) => ({
     // The worker's own id defaults to host-pid (WORKER_ID): tenants get a stable digest of it instead.
-    id: t.id({ description: 'Stable for the worker process; not its host name.', resolve: (w) => createHash('sha256').update(w.row.id).digest('hex').slice(0, 16) }),
+    id: t.id({ description: 'Stable for the worker process; not its host name.', resolve: (w) => workerDigest(w.row.id) }),
     device: t.string({ description: 'cpu, cuda:0, …', resolve: (w) => w.row.device }),
     concurrency: t.int({ description: 'Batches it runs at once.', resolve: (w) => w.row.concurrency }),
     kinds: t.field({ type: [JobKindEnum], resolve: (w) => [...new Set(w.engines.map((e) => e.kind))] }),
