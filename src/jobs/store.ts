@@ -204,14 +204,16 @@ export async function rerankJobs(db: Queryable): Promise<number> {
   return rows[0]?.n ?? 0;
 }
 
-export type WorkerRow = { id: string; hostname: string; device: string; concurrency: number; engines: unknown; heartbeat_at: Date };
+/** resources: what the worker's heartbeat reports beside its engines (device, GPU memory, batching; gpu-worker loop.py _resources). */
+export type WorkerResources = { device?: string; memory?: { totalMb: number; freeMb: number } | null; batchSize?: number; batchCaps?: Record<string, number> };
+export type WorkerRow = { id: string; hostname: string; device: string; concurrency: number; engines: unknown; resources: WorkerResources; heartbeat_at: Date };
 
 /** What tenants and metrics see of a worker's id (WORKER_ID, by default host-pid): a digest. */
 export const workerDigest = (id: string) => createHash('sha256').update(id).digest('hex').slice(0, 16);
 
 export async function liveWorkers(db: Queryable, withinSeconds: number): Promise<WorkerRow[]> {
   const { rows } = await db.query<WorkerRow>(
-    `SELECT id, hostname, device, concurrency, engines, heartbeat_at FROM voxgraph.worker
+    `SELECT id, hostname, device, concurrency, engines, resources, heartbeat_at FROM voxgraph.worker
      WHERE heartbeat_at > now() - $1 * interval '1 second' ORDER BY id`,
     [withinSeconds],
   );

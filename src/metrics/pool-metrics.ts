@@ -4,11 +4,9 @@
 import type { Queryable } from '../db/pool.ts';
 import { JOB_KINDS } from '../jobs/kinds.ts';
 import type { Metrics } from './registry.ts';
-import { workerDigest } from '../jobs/store.ts';
+import { liveWorkers, workerDigest } from '../jobs/store.ts';
 
 const REFRESH_MS = 2000;
-
-type WorkerResources = { device?: string; memory?: { totalMb: number; freeMb: number } | null; batchSize?: number; batchCaps?: Record<string, number> };
 
 export function poolMetrics(metrics: Metrics, db: Queryable, liveWithinSeconds: number) {
   let last = 0;
@@ -25,12 +23,7 @@ export function poolMetrics(metrics: Metrics, db: Queryable, liveWithinSeconds: 
         name: 'voxgraph_metrics_dead_letters',
         text: `SELECT coalesce(data->>'kind', 'unknown') AS queue, count(*)::int AS jobs FROM pgboss.job WHERE name = 'dead_letter' GROUP BY 1`,
       }),
-      db.query<{ id: string; device: string; concurrency: number; engines: Array<{ kind: string }>; resources: WorkerResources }>({
-        name: 'voxgraph_metrics_workers',
-        text: `SELECT id, device, concurrency, engines, resources FROM voxgraph.worker
-               WHERE heartbeat_at > now() - $1 * interval '1 second' ORDER BY id`,
-        values: [liveWithinSeconds],
-      }),
+      liveWorkers(db, liveWithinSeconds),
     ]);
     metrics.queueJobs.reset();
     for (const q of JOB_KINDS) for (const state of ['created', 'retry', 'active']) metrics.queueJobs.set({ queue: q, state }, 0);
@@ -40,7 +33,7 @@ export function poolMetrics(metrics: Metrics, db: Queryable, liveWithinSeconds: 
     for (const d of dead.rows) metrics.deadLetters.set({ queue: d.queue }, d.jobs);
     for (const g of [metrics.workers, metrics.workerSlots, metrics.workerBatchCap, metrics.workerBatchSize, metrics.workerGpuMemory, metrics.liveWorkersForQueue]) g.reset();
     const perQueue = new Map<string, number>(JOB_KINDS.map((k) => [k, 0]));
-    for (const w of workers.rows) {
+    for (const w of workers) {
       // The same digest as WorkerInfo.id: the default id is host-pid, and a scrape need not carry host names.
       const worker = workerDigest(w.id);
       metrics.workers.inc({ device: w.device });
@@ -51,7 +44,7 @@ export function poolMetrics(metrics: Metrics, db: Queryable, liveWithinSeconds: 
         metrics.workerGpuMemory.set({ worker, device: w.device, kind: 'total' }, w.resources.memory.totalMb * 2 ** 20);
         metrics.workerGpuMemory.set({ worker, device: w.device, kind: 'free' }, w.resources.memory.freeMb * 2 ** 20);
       }
-      for (const kind of new Set((Array.isArray(w.engines) ? w.engines : []).map((e) => e.kind))) perQueue.set(kind, (perQueue.get(kind) ?? 0) + 1);
+      for (const kind of new Set((Array.isArray(w.engines) ? (w.engines as Array<{ kind: string }>) : []).map((e) => e.kind))) perQueue.set(kind, (perQueue.get(kind) ?? 0) + 1);
     }
     for (const [queue, n] of perQueue) metrics.liveWorkersForQueue.set({ queue }, n);
   };

@@ -23,7 +23,7 @@ export function createMetrics() {
     uploadBytes: new Counter({ name: 'voxgraph_upload_bytes_total', help: 'Bytes of audio uploads stored.', registers: r }),
     uploadDuration: new Histogram({ name: 'voxgraph_upload_duration_seconds', help: 'Uploads from the file part\'s first byte to stored (or refused).', labelNames: ['outcome'], buckets: [...SECONDS, 60, 300], registers: r }),
     uploadRejections: new Counter({ name: 'voxgraph_upload_rejections_total', help: 'Uploads refused, by error code.', labelNames: ['code'], registers: r }),
-    jobsSubmitted: new Counter({ name: 'voxgraph_jobs_submitted_total', help: 'Jobs created through this process, by kind (cached: answered from the result cache).', labelNames: ['kind', 'cached'], registers: r }),
+    jobsSubmitted: new Counter({ name: 'voxgraph_jobs_submitted_total', help: 'Jobs created in the pool, by kind (from the event stream: same in every API process).', labelNames: ['kind'], registers: r }),
     jobsStarted: new Counter({ name: 'voxgraph_jobs_started_total', help: 'Attempts started in the pool, by kind (from the event stream: same in every API process).', labelNames: ['kind'], registers: r }),
     jobsFinished: new Counter({ name: 'voxgraph_jobs_finished_total', help: 'Jobs finished in the pool, by kind, engine and status (from the event stream: same in every API process).', labelNames: ['kind', 'engine', 'status'], registers: r }),
     queueWait: new Histogram({ name: 'voxgraph_job_queue_wait_seconds', help: 'Creation to first start, by kind (from the event stream).', labelNames: ['kind'], buckets: JOB_SECONDS, registers: r }),

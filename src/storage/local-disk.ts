@@ -2,7 +2,8 @@ import { createReadStream, mkdirSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { ObjectStat, Storage, StoredFile } from './storage.ts';
+import { SpoolDir } from './spool-dir.ts';
+import { checkKey, type ObjectStat, type Storage, type StoredFile } from './storage.ts';
 
 // The worker writes a result as <tenant>/.tmp-*.part, then renames it (gpu-worker/…/storage.py).
 const PARTIAL = /^\.tmp-.*\.part$/;
@@ -10,20 +11,17 @@ const PARTIAL = /^\.tmp-.*\.part$/;
 /** Objects under DATA_DIR/objects/<key>; uploads in progress under DATA_DIR/tmp. */
 export class LocalDiskStorage implements Storage {
   private readonly root: string;
-  private readonly tmp: string;
+  private readonly spool: SpoolDir;
   private readonly dirs = new Set<string>(); // directories known to exist (one per tenant)
 
   constructor(dataDir: string) {
     this.root = resolve(dataDir, 'objects');
-    this.tmp = resolve(dataDir, 'tmp');
+    this.spool = new SpoolDir(dataDir);
     mkdirSync(this.root, { recursive: true });
-    mkdirSync(this.tmp, { recursive: true });
   }
 
   private path(key: string): string {
-    // The same key rules as S3Storage and the worker's storage.py, so a key means one object everywhere.
-    if (!key || key.startsWith('/') || key.includes('\\') || key.split('/').some((p) => p === '' || p === '.' || p === '..')) throw new Error(`invalid storage key: ${key}`);
-    const p = resolve(this.root, key);
+    const p = resolve(this.root, checkKey(key));
     // Keys are built by us, but a bug must never turn one into a path outside the store.
     if (!p.startsWith(this.root + sep)) throw new Error(`invalid storage key: ${key}`);
     return p;
@@ -57,7 +55,7 @@ export class LocalDiskStorage implements Storage {
   }
 
   tempDir(): string {
-    return this.tmp;
+    return this.spool.path;
   }
 
   async *listOlderThan(beforeMs: number): AsyncIterable<StoredFile> {
@@ -76,17 +74,11 @@ export class LocalDiskStorage implements Storage {
         if (modifiedMs !== null) yield { key: `${tenant.name}/${name}`, modifiedMs, kind: PARTIAL.test(name) ? 'partial' : 'object' };
       }
     }
-    for (const name of await readdir(this.tmp)) {
-      const modifiedMs = await old(join(this.tmp, name));
-      if (modifiedMs !== null) yield { key: name, modifiedMs, kind: 'upload' };
-    }
+    yield* this.spool.listOlderThan(beforeMs);
   }
 
   async remove(file: StoredFile): Promise<void> {
-    if (file.kind === 'upload') {
-      const p = resolve(this.tmp, file.key);
-      if (!p.startsWith(this.tmp + sep)) throw new Error(`invalid spool name: ${file.key}`);
-      await rm(p, { force: true });
-    } else await this.delete(file.key);
+    if (file.kind === 'upload') await this.spool.remove(file.key);
+    else await this.delete(file.key);
   }
 }

@@ -4,14 +4,14 @@
 // lib-storage's multipart upload (5 MiB parts, 4 at a time), so no file is held in memory. An object
 // appears whole or not at all (S3 writes are atomic), so there are no partial objects to sweep;
 // multipart uploads a crash left unfinished are the bucket's lifecycle rule's to abort.
-import { createReadStream, mkdirSync } from 'node:fs';
-import { readdir, rm, stat } from 'node:fs/promises';
-import { join, resolve, sep } from 'node:path';
+import { createReadStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { PassThrough, Readable } from 'node:stream';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { ObjectStat, Storage, StoredFile } from './storage.ts';
+import { SpoolDir } from './spool-dir.ts';
+import { checkKey, type ObjectStat, type Storage, type StoredFile } from './storage.ts';
 
 export type S3Settings = {
   endpoint: string | undefined;
@@ -30,7 +30,7 @@ const notFound = (err: unknown) => {
 
 export class S3Storage implements Storage {
   readonly client: S3Client;
-  private readonly tmp: string;
+  private readonly spool: SpoolDir;
   private readonly s: S3Settings;
 
   constructor(s: S3Settings, dataDir: string) {
@@ -41,13 +41,11 @@ export class S3Storage implements Storage {
       forcePathStyle: s.forcePathStyle,
       ...(s.accessKeyId && s.secretAccessKey ? { credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey } } : {}),
     });
-    this.tmp = resolve(dataDir, 'tmp');
-    mkdirSync(this.tmp, { recursive: true });
+    this.spool = new SpoolDir(dataDir);
   }
 
   private key(key: string): string {
-    if (!key || key.startsWith('/') || key.includes('\\') || key.split('/').some((p) => p === '' || p === '.' || p === '..')) throw new Error(`invalid storage key: ${key}`);
-    return this.s.prefix + key;
+    return this.s.prefix + checkKey(key);
   }
 
   async putFile(key: string, localPath: string): Promise<void> {
@@ -91,7 +89,7 @@ export class S3Storage implements Storage {
   }
 
   tempDir(): string {
-    return this.tmp;
+    return this.spool.path;
   }
 
   /** A presigned GET (FILE_URLS=presigned): the client fetches from the bucket, not through the API. */
@@ -109,17 +107,11 @@ export class S3Storage implements Storage {
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
-    for (const name of await readdir(this.tmp)) {
-      const s = await stat(join(this.tmp, name)).catch(() => null);
-      if (s?.isFile() && s.mtimeMs < beforeMs) yield { key: name, modifiedMs: s.mtimeMs, kind: 'upload' };
-    }
+    yield* this.spool.listOlderThan(beforeMs);
   }
 
   async remove(file: StoredFile): Promise<void> {
-    if (file.kind === 'upload') {
-      const p = resolve(this.tmp, file.key);
-      if (!p.startsWith(this.tmp + sep)) throw new Error(`invalid spool name: ${file.key}`);
-      await rm(p, { force: true });
-    } else await this.delete(file.key);
+    if (file.kind === 'upload') await this.spool.remove(file.key);
+    else await this.delete(file.key);
   }
 }

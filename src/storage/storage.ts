@@ -24,3 +24,12 @@ export interface Storage {
   /** A URL the object store itself serves (FILE_URLS=presigned); absent where it has none (local disk). */
   presignedUrl?(key: string, ttlSeconds: number, contentType?: string): Promise<string>;
 }
+
+/**
+ * The key rule every store applies (and the worker's storage.py): "<tenant>/<name>", no empty,
+ * "." or ".." part, no leading "/" or "\\" — so a key names one object on disk and in a bucket.
+ */
+export function checkKey(key: string): string {
+  if (!key || key.startsWith('/') || key.includes('\\') || key.split('/').some((p) => p === '' || p === '.' || p === '..')) throw new Error(`invalid storage key: ${key}`);
+  return key;
+}
