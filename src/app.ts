@@ -1,7 +1,6 @@
 // Wires the parts together: database (given or embedded), migrations, pg-boss, the event bus,
 // storage, the HTTP/WebSocket server, the stalled-job reconciler and the worker processes.
 // main.ts runs it for `npm start`; the tests run it in-process.
-import { S3Storage } from './storage/s3.ts';
 import type { Storage } from './storage/storage.ts';
 import { observeJobEvents } from './metrics/job-metrics.ts';
 import { poolMetrics } from './metrics/pool-metrics.ts';
@@ -64,7 +63,9 @@ async function startOn(config: Config, databaseUrl: string, embedded: EmbeddedDa
   const boss = await startBoss(databaseUrl, config.queue, log);
   const events = new JobEventBus(databaseUrl, log, { checkEveryMs: config.eventsCheckSeconds * 1000, db: pool });
   await events.start();
-  const storage: Storage = config.storage.kind === 's3' ? new S3Storage(config.storage, config.dataDir) : new LocalDiskStorage(config.dataDir);
+  // The AWS SDK is loaded only for STORAGE=s3.
+  const storage: Storage =
+    config.storage.kind === 's3' ? new (await import('./storage/s3.ts')).S3Storage(config.storage, config.dataDir) : new LocalDiskStorage(config.dataDir);
   const verifier = new AudioVerifier({ threads: config.uploads.verifyThreads, ffmpegProcesses: config.uploads.ffmpegProcesses, log });
   let publicUrl = config.publicUrl ?? '';
   const signer = new UrlSigner(signingSecret(config.signingSecret, config.dataDir), () => publicUrl, config.urlTtlSeconds);

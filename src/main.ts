@@ -25,7 +25,7 @@ try {
 }
 log.level = config.logLevel;
 // Before the app starts: pg-boss and Yoga look for a registered tracer when they are created.
-const tracing = startTracing(process.env);
+const tracing = await startTracing(process.env);
 // graphql-upload-ts spools uploads to os.tmpdir(): make that DATA_DIR's tmp/, so an upload is
 // written once, on the data disk (ingest hard-links that spool into storage), never to a tmpfs.
 process.env.TMPDIR = join(config.dataDir, 'tmp');

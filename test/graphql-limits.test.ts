@@ -44,7 +44,10 @@ describe('documents over a limit are refused with a code, before they run', () =
         assert.equal(r.body.errors![0]!.extensions!.limit, 'bytes');
       }
       const grew = rss() - before;
-      assert.ok(grew < 64, `the server's RSS grew ${grew.toFixed(0)} MiB`);
+      // 150 MiB of bodies went through: one kept per request would add ≥ 150 MiB. Without a leak
+      // RSS still grows 35–65 MiB here, by when the collector runs (measured 2026-12-03: 35.6,
+      // 64.8, 36.8, 35.1; CI under load saw 71 and 72), so the bar is 100, not the 64 it was.
+      assert.ok(grew < 100, `the server's RSS grew ${grew.toFixed(0)} MiB`);
       assert.equal((await fetch(`${api.url}/healthz`)).status, 200);
     } finally {
       await api.stop();

@@ -14,7 +14,7 @@ const exporter = new InMemorySpanExporter();
 let tracing: Tracing;
 let s: TestServer;
 before(async () => {
-  tracing = startTracing({}, { spanProcessor: new SimpleSpanProcessor({ exporter }) });
+  tracing = await startTracing({}, { spanProcessor: new SimpleSpanProcessor({ exporter }) });
   s = await startTestServer({ WORKERS: '1' });
   await waitReady(s.url);
 });
